@@ -7,9 +7,10 @@ Docs: https://fastai-clr.github.io/fastai_clr/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_all.ipynb #ab119191
+# %% ../nbs/10_all.ipynb #4e28a1a6
 from .data import *
 from .scheds import *
 from .fit import *
-from . import data as _data, scheds as _scheds, fit as _fit
-__all__ = [*_data.__all__, *_scheds.__all__, *_fit.__all__]
+from .lr_find2 import *
+from . import data as _data, scheds as _scheds, fit as _fit, lr_find2 as _lr_find2
+__all__ = [*_data.__all__, *_scheds.__all__, *_fit.__all__, *_lr_find2.__all__]
