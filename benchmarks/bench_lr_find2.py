@@ -1,0 +1,84 @@
+"""lr_find2 cost, side by side in one run: fastai `lr_find`, torch-lr-finder `range_test` (with and without `val_loader`),
+and the physical floor (100 plain training steps + 100 eval forwards of one batch). Prints medians of `--repeats` runs and ratios."""
+import argparse, statistics, tempfile, time, warnings, copy
+from pathlib import Path
+import torch
+from torch import nn
+from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, defaults, set_seed
+from fastai.callback.progress import ProgressCallback
+from fastai.callback.schedule import *
+from fastai_clr.all import *
+
+warnings.filterwarnings('ignore')
+defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
+
+def wide_mlp(width=2048):
+    "An MLP where the forward pass dominates the step"
+    return nn.Sequential(nn.Flatten(), nn.Linear(40, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
+
+MODELS = {"mnist1d_cnn": lambda: mnist1d_cnn(), "wide_mlp": wide_mlp}
+
+def make_learner(model_name, path, seed=0):
+    dls = mnist1d_dls(bs=128, seed=seed)
+    set_seed(seed)
+    return Learner(dls, MODELS[model_name](), loss_func=CrossEntropyLossFlat(), metrics=accuracy, path=path)
+
+def timed(f):
+    t = time.perf_counter(); f(); return time.perf_counter() - t
+
+def floor(learn, num_it):
+    "100 plain training steps and 100 eval forwards of one batch, no callbacks"
+    model,loss_func = learn.model,learn.loss_func
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    it = iter(learn.dls.train); xv,yv = learn.dls.valid.one_batch()
+    def run():
+        nonlocal it
+        for _ in range(num_it):
+            try: xb,yb = next(it)
+            except StopIteration: it = iter(learn.dls.train); xb,yb = next(it)
+            model.train(); loss = loss_func(model(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
+            model.eval()
+            with torch.no_grad(): loss_func(model(xv), yv)
+        model.train()
+    return timed(run)
+
+def torch_lr_finder(learn, num_it, with_val):
+    from torch_lr_finder import LRFinder
+    opt = torch.optim.Adam(learn.model.parameters(), lr=1e-7)
+    lf = LRFinder(learn.model, opt, nn.CrossEntropyLoss(), device='cpu')
+    from torch.utils.data import DataLoader
+    trn = DataLoader(learn.dls.train.dataset, batch_size=128, shuffle=True)
+    val = DataLoader(learn.dls.valid.dataset, batch_size=128) if with_val else None
+    t = timed(lambda: lf.range_test(trn, val_loader=val, end_lr=10, num_iter=num_it, diverge_th=1e30))  # run all steps, like ours
+    lf.reset()
+    return t
+
+def bench(model_name, repeats, num_it):
+    rows = {k: [] for k in ['floor', 'fastai lr_find', 'lr_find2', 'torch-lr-finder', 'torch-lr-finder + val_loader']}
+    with tempfile.TemporaryDirectory() as d:
+        learn = make_learner(model_name, Path(d))
+        learn.lr_find(num_it=10, show_plot=False); learn.lr_find2(num_it=10, show_plot=False)  # warm-up
+        for _ in range(repeats):  # interleaved, so machine noise hits every contender alike
+            rows['floor'].append(floor(make_learner(model_name, Path(d)), num_it))
+            rows['fastai lr_find'].append(timed(lambda: learn.lr_find(num_it=num_it, show_plot=False, stop_div=False)))
+            rows['lr_find2'].append(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False)))
+            rows['torch-lr-finder'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, False))
+            rows['torch-lr-finder + val_loader'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, True))
+    return {k: statistics.median(v) for k,v in rows.items()}
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--repeats', type=int, default=5); p.add_argument('--num-it', type=int, default=100)
+    a = p.parse_args(argv)
+    out = [f"## lr_find2 cost (num_it={a.num_it}, median of {a.repeats} interleaved repeats, CPU, torch {torch.__version__})", ""]
+    for m in MODELS:
+        r = bench(m, a.repeats, a.num_it)
+        out += [f"### {m}", "", "| contender | median s | / lr_find2 |", "|---|---|---|"]
+        out += [f"| {k} | {v:.3f} | {v/r['lr_find2']:.2f} |" for k,v in r.items()]
+        out += ["", f"- lr_find2 / floor = **{r['lr_find2']/r['floor']:.2f}** (target <= 1.10)",
+                f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.35)",
+                f"- lr_find2 / torch-lr-finder with val_loader = **{r['lr_find2']/r['torch-lr-finder + val_loader']:.2f}**", ""]
+    print("\n".join(out))
+    return "\n".join(out)
+
+if __name__ == '__main__': main()
