@@ -22,10 +22,10 @@ def page_name(nb:Path) -> str:
 
 def _front(nb) -> dict:
     "Title and description from the raw front-matter cell nbdev's processing writes"
+    import yaml
     for c in nb.cells:
         if c.cell_type == 'raw' and c.source.startswith('---'):
-            d = dict(re.findall(r'^(\w+):\s*(.*)$', c.source, flags=re.M))
-            return {k: v.strip().strip('"\'') for k,v in d.items()}
+            return {k: str(v) for k,v in (yaml.safe_load(c.source.strip().strip('-')) or {}).items()}
     return {}
 
 def _clean(nb, fm):
@@ -34,8 +34,13 @@ def _clean(nb, fm):
     head = f"# {fm.get('title', '')}\n\n> {fm.get('description', '')}" if fm.get('title') else None
     if head: nb.cells.insert(0, nbformat.v4.new_markdown_cell(head))
     for c in nb.cells:
-        c.metadata = {}
+        hide_src = c.cell_type == 'code' and re.search(r'^#\|\s*echo:\s*false', c.source, flags=re.M)
+        c.metadata = {'transient': {'remove_source': True}} if hide_src else {}
         c.pop('id', None)
+        if c.cell_type == 'code':
+            for o in c.get('outputs', []):
+                md = o.get('data', {}).get('text/markdown')
+                if md: o['data']['text/markdown'] = re.sub(r'\{target="_blank"[^}]*\}', '', md)  # Quarto-only attributes
         if c.cell_type == 'code':
             c.outputs = [o for o in c.get('outputs', []) if o.get('output_type') != 'stream' or 'Epoch' not in o.get('text', '')]
             for o in c.outputs: o.pop('metadata', None) if o.get('output_type') == 'stream' else None
