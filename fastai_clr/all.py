@@ -7,11 +7,12 @@ Docs: https://fastai-clr.github.io/fastai_clr/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_all.ipynb #9abe48d4
+# %% ../nbs/10_all.ipynb #b09496d1
 from .data import *
 from .scheds import *
 from .fit import *
 from .lr_find2 import *
 from .compare import *
-from . import data as _data, scheds as _scheds, fit as _fit, lr_find2 as _lr_find2, compare as _compare
-__all__ = [*_data.__all__, *_scheds.__all__, *_fit.__all__, *_lr_find2.__all__, *_compare.__all__]
+from .snapshot import *
+from . import data as _data, scheds as _scheds, fit as _fit, lr_find2 as _lr_find2, compare as _compare, snapshot as _snapshot
+__all__ = [*_data.__all__, *_scheds.__all__, *_fit.__all__, *_lr_find2.__all__, *_compare.__all__, *_snapshot.__all__]
