@@ -97,7 +97,7 @@ def snapshot_preds(self:Learner, dl=None, # defaults to the validation set
                   ):
     "Ensemble predictions `(preds, targs)` of `learn.snapshots`, like `get_preds`; the model is left as it was"
     snaps = getattr(self, 'snapshots', [])
-    if not snaps: raise ValueError("No snapshots on this learner: fit with `cbs=SnapshotCallback()` first")
+    if not snaps: raise ValueError("`learn.snapshots` is empty: fit with `cbs=SnapshotCallback()` first")
     if average not in ('preds', 'weights'): raise ValueError(f"`average` must be 'preds' or 'weights', got {average!r}")
     w = np.ones(len(snaps)) if weights is None else check_values('weights', list(weights), 0)
     if len(w) != len(snaps): raise ValueError(f"`weights` must have one value per snapshot ({len(snaps)}), got {len(w)}")

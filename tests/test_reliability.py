@@ -49,6 +49,15 @@ BAD = [
  ('SchedCosSpike amp<0', lambda l: SchedCosSpike(1., .1, amp=-1), 'amp'), ('combined_cos_spike pct=0', lambda l: combined_cos_spike(0, 1e-3, 1e-2, 1e-7), 'pct'),
  ('SchedClrBeta div<1', lambda l: SchedClrBeta(1., div=0.5), 'div'), ('SchedCLR step_size=0', lambda l: SchedCLR(.1, 1., 0), 'step_size'),
  ('SchedCLR mode', lambda l: SchedCLR(.1, 1., 4, mode='sine'), 'mode'), ('CombinedSched pcts', lambda l: CombinedSched([0.5, 0.6], [SchedCosSpike(1., .1)]*2), 'pcts'),
+ ('Snapshot every=0', lambda l: SnapshotCallback(every=0), 'every'), ('Snapshot every str', lambda l: SnapshotCallback(every='epoch'), 'every'),
+ ('Snapshot keep=0', lambda l: SnapshotCallback(keep=0), 'keep'), ('Snapshot where', lambda l: SnapshotCallback(where='cloud'), 'where'),
+ ('snapshot_preds none', lambda l: l.snapshot_preds(), 'learn.snapshots'), ('fit_step factor', lambda l: l.fit_step(1, 1e-2, factor=2), 'factor'),
+ ('fit_step pcts', lambda l: l.fit_step(1, 1e-2, pcts=(0.8, 0.2)), 'pcts'), ('Plan method', lambda l: Plan('train', 1), 'method'),
+ ('compare plans empty', lambda l: compare_schedules(lambda s: l, {}), 'plans'),
+ ('compare n_seeds=1', lambda l: compare_schedules(lambda s: l, {'a': Plan('fit_one_cycle', 1)}, n_seeds=1), 'n_seeds'),
+ ('compare baseline', lambda l: compare_schedules(lambda s: l, {'a': Plan('fit_one_cycle', 1)}, baseline='b'), 'baseline'),
+ ('compare make_learner', lambda l: compare_schedules(3, {'a': Plan('fit_one_cycle', 1)}), 'make_learner'),
+ ('paired_stats lengths', lambda l: paired_stats([1, 2], [1, 2, 3]), 'a'),
 ]
 
 @pytest.fixture(scope='module')
