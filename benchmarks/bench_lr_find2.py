@@ -66,6 +66,21 @@ def bench(model_name, repeats, num_it):
             rows['torch-lr-finder + val_loader'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, True))
     return {k: statistics.median(v) for k,v in rows.items()}
 
+def scaling(repeats, num_it):
+    "How lr_find2's cost grows with `n_val_batches`, `val_every` and model width, as a ratio of fastai's lr_find on the same model"
+    out = ["### Scaling (ratio to fastai lr_find on the same model)", "", "| model | n_val_batches | val_every | lr_find2 / lr_find |", "|---|---|---|---|"]
+    with tempfile.TemporaryDirectory() as d:
+        for width in (256, 2048):
+            MODELS[f'mlp{width}'] = lambda w=width: wide_mlp(w)
+            learn = make_learner(f'mlp{width}', Path(d))
+            base = statistics.median(timed(lambda: learn.lr_find(num_it=num_it, show_plot=False, stop_div=False)) for _ in range(repeats))
+            for nvb,ve in [(1, 1), (2, 1), (4, 1), (1, 5)]:
+                t = statistics.median(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False, n_val_batches=nvb, val_every=ve))
+                                      for _ in range(repeats))
+                out.append(f"| MLP width {width} | {nvb} | {ve} | {t/base:.2f} |")
+            del MODELS[f'mlp{width}']
+    return out
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--repeats', type=int, default=5); p.add_argument('--num-it', type=int, default=100)
@@ -78,6 +93,7 @@ def main(argv=None):
         out += ["", f"- lr_find2 / floor = **{r['lr_find2']/r['floor']:.2f}** (target <= 1.10)",
                 f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.35)",
                 f"- lr_find2 / torch-lr-finder with val_loader = **{r['lr_find2']/r['torch-lr-finder + val_loader']:.2f}**", ""]
+    out += scaling(3, a.num_it)
     print("\n".join(out))
     return "\n".join(out)
 

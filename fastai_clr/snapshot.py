@@ -12,6 +12,7 @@ import numpy as np, torch
 from fastcore.basics import patch, store_attr
 from fastai.learner import Learner
 from fastai.callback.core import Callback
+from fastai.torch_core import rank_distrib
 from fastai.callback.schedule import ParamScheduler
 from .scheds import check_real, check_values
 from .fit import scheduled_values
@@ -62,7 +63,7 @@ class SnapshotCallback(Callback):
 
     def after_batch(self):
         i = self.epoch*len(self.dls.train) + self.iter
-        if i not in self.at: return
+        if i not in self.at or (self.where == 'disk' and rank_distrib()): return  # on disk, only the main process saves
         snap = dict(iter=i, lr=self.opt.hypers[-1]['lr'])
         if self.where == 'memory': snap['state'] = {k:v.detach().to('cpu', copy=True) for k,v in self.model.state_dict().items()}
         else: snap['file'] = self.learn.save(f'{self.fname}_{i}', with_opt=False)

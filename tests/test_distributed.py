@@ -1,6 +1,7 @@
 """lr_find2 and the fit methods in two real processes (torch.distributed, gloo backend, CPU): ranks agree on every number and every
 decision, validation values are the means over ranks, and a NaN on one rank stops both without a hang."""
 import json, math, os, tempfile, time
+from pathlib import Path
 import numpy as np, pytest, torch
 import torch.multiprocessing as mp
 from torch import nn
@@ -30,6 +31,7 @@ def shard_learner(shard, world=WORLD):
 
 def _worker(rank, init_file, out_dir, nan_rank):
     defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
+    os.environ['RANK'] = str(rank)  # what torchrun/accelerate set: fastai's rank_distrib() reads it
     torch.distributed.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=WORLD)
     try:
         learn = shard_learner(rank)
@@ -42,6 +44,9 @@ def _worker(rank, init_file, out_dir, nan_rank):
             learn2 = shard_learner(rank)
             with learn2.no_logging(): learn2.fit_godzi(1, 1e-2); h1 = learn2.recorder.hps['lr']; learn2.fit_clr(1, 1e-3, 1e-2, step_size=3)
             out['hps'] = [float(v) for v in h1] + [float(v) for v in learn2.recorder.hps['lr']]
+            learn2.path = Path(out_dir)/f'rank{rank}'
+            with learn2.no_logging(): learn2.fit_clr(1, 1e-3, 1e-2, step_size=3, cbs=SnapshotCallback(where='disk'))
+            out['snap_files'] = sorted(p.name for p in (learn2.path/'models').glob('*.pth')) if (learn2.path/'models').exists() else []
         with open(os.path.join(out_dir, f'{rank}.json'), 'w') as f: json.dump(out, f)
     finally: torch.distributed.destroy_process_group()
 
@@ -66,6 +71,10 @@ def test_ranks_agree(ranks):
 
 def test_fit_schedules_identical_on_ranks(ranks):
     assert ranks[0]['hps'] == ranks[1]['hps'] and len(ranks[0]['hps']) == 2*10
+
+def test_snapshots_on_disk_saved_by_main_process_only(ranks):
+    # step_size=3 over 10 iterations: the LR is back at base_lr at iteration 6 and rising at the end
+    assert ranks[0]['snap_files'] == ['snap_6.pth'] and ranks[1]['snap_files'] == []
 
 def test_validation_is_mean_of_ranks(ranks):
     "Each rank validates on its own shard; what is recorded is the mean of what each rank saw"

@@ -36,7 +36,7 @@ def browser():
         b.close()
 
 PAGES = sorted(p.name for p in DOCS.glob('*.html')) if DOCS.exists() else ['index.html', 'scheds.html', 'fit.html', 'lr_find2.html']
-MODULE_PAGES = ['data.html', 'scheds.html', 'fit.html', 'lr_find2.html', 'compare.html', 'cli.html']
+MODULE_PAGES = ['data.html', 'scheds.html', 'fit.html', 'lr_find2.html', 'compare.html', 'snapshot.html', 'cli.html']
 
 def test_pages_built(site):
     names = {p.name for p in DOCS.glob('*.html')}
