@@ -14,6 +14,7 @@ from scipy import stats
 from fastcore.basics import store_attr
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastai.torch_core import set_seed
+from fastai.callback.progress import ProgressCallback  # patches `Learner.no_bar`
 from fastcore.basics import patch
 from fastcore.foundation import L
 from fastai.learner import Learner
@@ -87,7 +88,7 @@ def _run(make_learner, plan, seed, metric, target):
     learn = make_learner(seed)
     set_seed(seed)
     t0 = time.perf_counter()
-    with learn.no_logging(): plan(learn)
+    with learn.no_logging(), learn.no_bar(): plan(learn)  # the comparison shows its own bars
     secs = time.perf_counter() - t0
     idx = _metric_idx(learn, metric)
     curve = [float(v[idx]) for v in learn.recorder.values]
