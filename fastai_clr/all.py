@@ -7,7 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/10_all.ipynb #b09496d1
+# %% ../nbs/10_all.ipynb #80417f5a
 from .data import *
 from .scheds import *
 from .fit import *
