@@ -1,6 +1,7 @@
 "Shared fixtures: small learners on MNIST-1D and a bit-exact fingerprint of everything the package must not change."
 import copy, random, warnings
 import numpy as np, pytest, torch
+from torch import nn
 from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai_clr.all import *
@@ -41,6 +42,14 @@ def assert_unchanged(a, b):
     assert a['modes'] == b['modes'], "train/eval mode changed"
     assert a['cbs'] == b['cbs'], "callbacks changed"
     assert a['rng'][0] == b['rng'][0] and a['rng'][1] == b['rng'][1] and torch.equal(a['rng'][2], b['rng'][2]), "an RNG state changed"
+
+class NaNAfter(nn.Module):
+    "Wraps `m`; emits NaN from its `n`-th training forward on"
+    def __init__(self, m, n): super().__init__(); self.m,self.n,self.calls = m,n,0
+    def forward(self, x):
+        if self.training: self.calls += 1
+        out = self.m(x)
+        return out*float('nan') if self.calls >= self.n else out
 
 @pytest.fixture
 def learner(): return small_learner()

@@ -9,16 +9,9 @@ from fastai.basics import DataLoaders, Learner, CrossEntropyLossFlat, accuracy, 
 from fastai.callback.progress import ProgressCallback
 from fastai_clr.all import *
 from fastai_clr.data import TensorPairs, mnist1d_arrays
+from conftest import NaNAfter
 
 WORLD = 2
-
-class NaNAfter(nn.Module):
-    "Wraps `m`; emits NaN from its `n`-th training forward on"
-    def __init__(self, m, n): super().__init__(); self.m,self.n,self.calls = m,n,0
-    def forward(self, x):
-        if self.training: self.calls += 1
-        out = self.m(x)
-        return out*float('nan') if self.calls >= self.n else out
 
 def shard_learner(shard, world=WORLD):
     "Same training data and weights on every rank; validation shard `shard` of `world` (as a DistributedDL would give)"

@@ -12,7 +12,7 @@ from fastai.metrics import RocAucBinary
 from fastai_clr.all import *
 from fastai_clr.data import TensorPairs, mnist1d_arrays
 from fastai_clr.cli import main as cli_main
-from conftest import small_learner, fingerprint, assert_unchanged
+from conftest import small_learner, fingerprint, assert_unchanged, NaNAfter
 
 nan,inf = float('nan'),float('inf')
 # (id, call on a learner, argument that must be named)
@@ -136,14 +136,6 @@ def test_divergence_huge_end_lr():
     assert res.stop_reason in ('diverged', 'non-finite loss') and len(res.lr) < 60
     assert all(v is None or (math.isfinite(v) and v > 0) for v in sugg)
     assert res.plot() is not None
-
-class NaNAfter(nn.Module):
-    "Wraps `m`; emits NaN from its `n`-th training forward on"
-    def __init__(self, m, n): super().__init__(); self.m,self.n,self.calls = m,n,0
-    def forward(self, x):
-        if self.training: self.calls += 1
-        out = self.m(x)
-        return out*float('nan') if self.calls >= self.n else out
 
 def test_divergence_nan_model():
     learn = small_learner(seed=9, fitted=False)
