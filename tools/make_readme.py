@@ -12,6 +12,7 @@ def readme_text(nb_path='nbs/index.ipynb') -> str:
     nb = nbformat.from_dict(proc.nb)
     for c in nb.cells: c.pop('id', None); c.metadata = {}
     nb.nbformat_minor = 4
+    nb.metadata['language_info'] = {'name': 'python'}  # fenced code blocks tagged as python
     body,_ = MarkdownExporter(exclude_raw=True).from_notebook_node(nb)
     fm = proc.nb.get('frontmatter_', {}) if hasattr(proc.nb, 'get') else {}
     head = f"# {fm.get('title', 'fastai_clr')}\n\n> {fm.get('description', '')}\n\n"
