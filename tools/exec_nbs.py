@@ -1,5 +1,5 @@
 "Execute notebooks and save their outputs in place (the docs show saved outputs): `python tools/exec_nbs.py [nbs/01_x.ipynb ...]`."
-import sys
+import os, sys
 from pathlib import Path
 from nbdev.test import test_nb
 
@@ -15,4 +15,5 @@ def main(paths, flags=('notest', 'slow', 'cuda')):
 if __name__ == '__main__':
     args = sys.argv[1:]
     flags = ('notest', 'cuda') if '--slow' in args else ('notest', 'slow', 'cuda')
+    os.environ['FASTAI_CLR_SAVE'] = '1'  # notebooks may rewrite their committed results (experiments/)
     sys.exit(main([a for a in args if a != '--slow'], flags))
