@@ -47,6 +47,20 @@ def _clean(nb, fm):
     nb.nbformat_minor = 4
     return nb
 
+MATHJAX = Path('/usr/share/javascript/mathjax')  # Debian's libjs-mathjax (MathJax 2.7), installed by .ci/run
+MATHJAX_PARTS = ['MathJax.js', 'config/TeX-AMS_CHTML-full.js', 'config/Safe.js', 'extensions', 'jax/element', 'jax/input/TeX',
+                 'jax/output/CommonHTML', 'localization/en', 'fonts/HTML-CSS/TeX/woff']
+
+def copy_mathjax(out:Path) -> bool:
+    "Copy the parts of a local MathJax that render TeX with CommonHTML into `out/mathjax`; False when none is installed"
+    if not (MATHJAX/'MathJax.js').exists(): return False
+    for part in MATHJAX_PARTS:
+        src,dst = MATHJAX/part,out/'mathjax'/part
+        if not src.exists(): continue
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(src, dst) if src.is_dir() else shutil.copy(src, dst)
+    return True
+
 def build(out='_docs'):
     cfg = get_config()
     refresh_quarto_yml()
@@ -56,6 +70,7 @@ def build(out='_docs'):
     pages = [(page_name(p), _front(nbformat.read(p, as_version=4)), p) for p in nbs]
     doc_url = (cfg.doc_host + cfg.doc_baseurl).rstrip('/') + '/'
     exp = HTMLExporter(template_name='lab')
+    if copy_mathjax(out): exp.mathjax_url = 'mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe'  # formulas render offline
     for name,fm,p in pages:
         nb = _clean(nbformat.read(p, as_version=4), fm)
         body,_ = exp.from_notebook_node(nb)
