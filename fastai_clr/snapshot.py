@@ -16,6 +16,7 @@ from fastai.torch_core import rank_distrib
 from fastai.callback.schedule import ParamScheduler
 from .scheds import check_real, check_values
 from .fit import scheduled_values
+from .lr_find2 import preserved
 
 # %% auto #0
 __all__ = ['lr_minima', 'SnapshotCallback']
@@ -105,10 +106,8 @@ def snapshot_preds(self:Learner, dl=None, # defaults to the validation set
     if w.sum() <= 0: raise ValueError("`weights` must not all be 0")
     w = w/w.sum()
     dl = dl or self.dls.valid
-    saved = {k:v.detach().clone() for k,v in self.model.state_dict().items()}
-    modes = [m.training for m in self.model.modules()]
     dev = next(self.model.parameters()).device
-    try:
+    with preserved(self):  # the same save/restore as lr_find2: weights, modes, RNGs, callbacks
         if average == 'weights':
             sds = [_snap_state(s, dev) for s in snaps]
             avg = {k: sum(wi*sd[k].float() for wi,sd in zip(w, sds)).to(sds[0][k].dtype) for k in sds[0]}
@@ -120,6 +119,3 @@ def snapshot_preds(self:Learner, dl=None, # defaults to the validation set
             p,targs = self.get_preds(dl=dl)
             out = p*wi if out is None else out + p*wi
         return out,targs
-    finally:
-        _load_state(self.model, saved)
-        for m,t in zip(self.model.modules(), modes): m.training = t
