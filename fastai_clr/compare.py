@@ -94,8 +94,9 @@ def _run(make_learner, plan, seed, metric, target):
     curve = [float(v[idx]) for v in learn.recorder.values]
     lower = 'loss' in metric or 'error' in metric
     hit = [i+1 for i,v in enumerate(curve) if (v <= target if lower else v >= target)] if target is not None else []
+    lrs = [float(np.ravel(v)[-1]) for v in getattr(learn.recorder, 'hps', {}).get('lr', [])]  # the schedule as the scheduler set it
     return dict(seed=seed, final=curve[-1], best=(min if lower else max)(curve), epochs_to_target=hit[0] if hit else math.nan,
-                seconds=secs, curve=curve, valid_loss=[float(v[1]) for v in learn.recorder.values])
+                seconds=secs, curve=curve, valid_loss=[float(v[1]) for v in learn.recorder.values], lrs=lrs)
 
 class Comparison:
     "Results of `compare_schedules`: `runs` (one row per plan and seed) and `summary` (one row per plan, tested against `baseline`)"

@@ -16,7 +16,7 @@ from fastai.torch_core import rank_distrib
 from fastai.callback.schedule import ParamScheduler
 from .scheds import check_real, check_values
 from .fit import scheduled_values
-from .lr_find2 import preserved
+from .lr_find2 import preserved, copy_state_
 
 # %% auto #0
 __all__ = ['lr_minima', 'SnapshotCallback']
@@ -77,10 +77,6 @@ class SnapshotCallback(Callback):
 def _snap_state(s, device):
     return torch.load(s['file'], map_location=device) if 'file' in s else s['state']
 
-def _load_state(model, sd):
-    with torch.no_grad():
-        for k,v in model.state_dict().items(): v.copy_(sd[k])
-
 def _refresh_bn(learn):
     "Recompute batch-norm running statistics (cumulative average) with one pass over the training data"
     bns = [m for m in learn.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
@@ -111,11 +107,11 @@ def snapshot_preds(self:Learner, dl=None, # defaults to the validation set
         if average == 'weights':
             sds = [_snap_state(s, dev) for s in snaps]
             avg = {k: sum(wi*sd[k].float() for wi,sd in zip(w, sds)).to(sds[0][k].dtype) for k in sds[0]}
-            _load_state(self.model, avg); _refresh_bn(self)
+            copy_state_(self.model, avg); _refresh_bn(self)
             return self.get_preds(dl=dl)
         out,targs = None,None
         for wi,s in zip(w, snaps):
-            _load_state(self.model, _snap_state(s, dev))
+            copy_state_(self.model, _snap_state(s, dev))
             p,targs = self.get_preds(dl=dl)
             out = p*wi if out is None else out + p*wi
         return out,targs
