@@ -1,0 +1,84 @@
+"""Every feature on the learners fastai users train: one real learner per fastai application, and a vision learner with the
+callbacks people keep in `learn.cbs` (issue: lr_find2 on fastai's application learners)."""
+import math, os
+import numpy as np, pytest, torch
+from fastai.basics import Callback
+from fastai.callback.mixup import MixUp, CutMix
+from fastai.callback.tracker import SaveModelCallback, EarlyStoppingCallback
+from fastai.callback.training import GradientAccumulation
+from fastai.callback.progress import CSVLogger, ShowGraphCallback, ProgressCallback
+from fastai_clr.all import *
+from fastai_clr.zoo import ZOO, zoo_learner
+from conftest import fingerprint, assert_unchanged
+
+SIZES = dict(vision=(64, 16), segmentation=(32, 8), text_classifier=(128, 32), language_model=(128, 16), tabular=(256, 64),
+             tabular_regression=(256, 64), collab=(None, 64))
+
+class KeepFirstState(Callback):
+    "Copies the weights right after the first training step, before `lr_find2`'s probe runs (order 60)"
+    order,run_valid = 59,False
+    def after_batch(self):
+        if self.train_iter == 1: self.state = {k:v.clone() for k,v in self.model.state_dict().items()}
+
+def zoo(app, tmp_path, cbs=None, seed=0):
+    n,bs = SIZES[app]
+    return zoo_learner(app, seed=seed, n=n, bs=bs, path=tmp_path, cbs=cbs)
+
+def first_batch_validate(learn, state, bn_stats):
+    "`learn.validate()` on the first validation batch, with the weights `state` and batch norm as the probe had it"
+    copy_state_(learn.model, state)
+    b = learn.dls.valid.one_batch()
+    with (bn_batch_stats(learn.model) if bn_stats == 'batch' else torch.no_grad()): return learn.validate(dl=[b])
+
+def check_range_test(learn, tmp_path, bn_stats='batch'):
+    "lr_find2 on `learn`: restored bit for bit, no file, first validation equals `validate()`, best-metric suggestions at the best values"
+    before = fingerprint(learn)
+    keep = KeepFirstState(); learn.add_cb(keep)
+    sugg = learn.lr_find2(start_lr=1e-7, end_lr=1., num_it=12, show_plot=False, bn_stats=bn_stats)
+    learn.remove_cb(keep)
+    assert_unchanged(before, fingerprint(learn))
+    assert [p.name for p in tmp_path.rglob('*')] == [], "lr_find2 wrote a file"
+    res = learn.lr_find2_result
+    ref = first_batch_validate(learn, keep.state, bn_stats)
+    np.testing.assert_allclose([res.val_loss[0], *[res.metrics[k][0] for k in res.metrics]], ref, rtol=1e-4, atol=1e-5)
+    for k,v in res.metrics_smooth.items():
+        i = best_index(v, lower_is_better(k))
+        assert getattr(sugg, f'best_{k}') == res.lr[i], k
+        assert '__' not in f'best_{k}'
+    return res
+
+@pytest.mark.parametrize('app', list(ZOO))
+def test_app(app, tmp_path):
+    learn = zoo(app, tmp_path)
+    with learn.no_logging():
+        learn.fit_godzi(1, 1e-3); learn.fit_clr_beta(1, 1e-3)
+        learn.fit_clr(1, 1e-4, 1e-3, step_size=1, cbs=SnapshotCallback(keep=2))
+    assert 1 <= len(learn.snapshots) <= 2 and all(np.isfinite(v).all() for v in learn.recorder.values)
+    preds,targs = learn.snapshot_preds(reorder=app != 'language_model')  # fastai's own get_preds cannot reorder an LM's batches
+    assert len(preds) == len(targs)
+    res = check_range_test(learn, tmp_path)
+    assert len(res.lr) >= 2 and np.isfinite(res.val_loss[0])
+
+def test_regression_metrics_direction(tmp_path):
+    "rmse and mae: the suggestion is the LR of the *lowest* value, and named cleanly"
+    learn = zoo('tabular_regression', tmp_path)
+    res = check_range_test(learn, tmp_path)
+    assert set(res.metrics) == {'rmse', 'mae'}
+    assert res.suggestions.best_rmse == res.lr[np.nanargmin(res.metrics_smooth['rmse'])]
+
+USER_CBS = {'MixUp': lambda: MixUp(), 'CutMix': lambda: CutMix(), 'SaveModelCallback': lambda: SaveModelCallback(),
+            'EarlyStoppingCallback': lambda: EarlyStoppingCallback(patience=1), 'CSVLogger': lambda: CSVLogger(),
+            'GradientAccumulation': lambda: GradientAccumulation(n_acc=32), 'ShowGraphCallback': lambda: [ShowGraphCallback(), ProgressCallback()]}  # ShowGraph needs the bar
+
+@pytest.mark.parametrize('cb', list(USER_CBS))
+def test_vision_with_callback(cb, tmp_path):
+    learn = zoo('vision', tmp_path, cbs=USER_CBS[cb]())
+    check_range_test(learn, tmp_path, bn_stats='running')
+    assert learn.loss_func.__class__.__name__ == 'CrossEntropyLossFlat'  # MixUp/CutMix's own loss is not left behind
+    assert all(c.run for c in learn.cbs), "a callback was left switched off"
+
+def test_mixup_loss_is_plain_loss(tmp_path):
+    "Under MixUp the probe's validation loss is the plain loss on the validation batch, not a mix with training targets"
+    learn = zoo('vision', tmp_path, cbs=MixUp(0.4))
+    res = check_range_test(learn, tmp_path)
+    assert np.isfinite(res.val_loss).all()
