@@ -1,0 +1,175 @@
+"""How good is an LR finder's advice? For each task, a grid of `lr_max` for `fit_one_cycle` at the epochs a user would run
+(several seeds, cached in advice_grid.csv), then every contender's suggested LR on the same learners (advice_suggestions.csv),
+scored by regret: points of final accuracy below the grid's best mean, at the suggested LR (log-LR interpolation).
+`python benchmarks/advice.py grid|suggest|score` (`make bench-advice` runs all three; cached rows are reused)."""
+import argparse, math, sys, time, warnings
+from pathlib import Path
+import numpy as np, pandas as pd, torch
+from torch import nn
+from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, defaults, set_seed
+from fastai.callback.progress import ProgressCallback
+from fastai.callback.schedule import valley, slide, steep, minimum
+from fastai_clr.all import *
+from fastai_clr.zoo import zoo_learner
+
+warnings.filterwarnings('ignore')
+defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
+HERE = Path(__file__).parent
+GRID_CSV,SUGG_CSV = HERE/'advice_grid.csv',HERE/'advice_suggestions.csv'
+SEEDS = (0, 1, 2)
+LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
+
+def mnist1d_mlp_learner(seed):
+    "MNIST-1D with an MLP that has no batch norm"
+    dls = mnist1d_dls(seed=seed)
+    set_seed(seed)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(40, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+# task -> (seed -> fresh learner, epochs of fit_one_cycle a user would run, grid of lr_max)
+TASKS = {
+    'mnist1d_cnn': (lambda s: mnist1d_learner(seed=s), 6, LRS),
+    'mnist1d_mlp_no_bn': (mnist1d_mlp_learner, 6, LRS),
+    'tabular': (lambda s: zoo_learner('tabular', seed=s, n=2000), 5, LRS[:-1]),
+    'text_awd_lstm': (lambda s: zoo_learner('text_classifier', seed=s, n=800), 5, LRS[:-1]),
+    'vision_resnet18': (lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2]),
+}
+
+def _done(csv, keys):
+    if not csv.exists(): return set()
+    return set(map(tuple, pd.read_csv(csv)[keys].astype(str).values.tolist()))
+
+def _append(csv, row):
+    pd.DataFrame([row]).to_csv(csv, mode='a', header=not csv.exists(), index=False)
+
+def grid(tasks=None):
+    "Final accuracy of `fit_one_cycle(epochs, lr)` for every task, seed and LR; rows already in advice_grid.csv are kept"
+    done = _done(GRID_CSV, ['task', 'seed', 'lr'])
+    for t in tasks or TASKS:
+        make,epochs,lrs = TASKS[t]
+        for s in SEEDS:
+            for lr in lrs:
+                if (t, str(s), str(lr)) in done: continue
+                learn = make(s)
+                t0 = time.perf_counter()
+                with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, lr)
+                acc = float(learn.recorder.values[-1][-1])
+                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=epochs, accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
+                print(f"{t} seed {s} lr {lr:g}: {acc:.4f}", flush=True)
+
+class _Unpacked(nn.Module):
+    "A fastai model as torch-lr-finder calls it: one argument (a tuple for several inputs), one tensor out (an RNN's first output)"
+    def __init__(self, m): super().__init__(); self.m = m
+    def forward(self, x):
+        out = self.m(*x) if isinstance(x, (tuple, list)) else self.m(x)
+        return out[0] if isinstance(out, (tuple, list)) else out
+
+def _torch_lr_finder(learn):
+    "torch-lr-finder's range test (Adam from 1e-7 to 10, 100 steps) and its steepest-gradient suggestion"
+    import matplotlib; matplotlib.use('Agg')
+    from torch_lr_finder import LRFinder, TrainDataLoaderIter
+    class FastaiIter(TrainDataLoaderIter):
+        def inputs_labels_from_batch(self, b): n = learn.dls.n_inp; return (b[0] if n == 1 else tuple(b[:n])),b[n]
+    opt = torch.optim.Adam(learn.model.parameters(), lr=1e-7)
+    lf = LRFinder(_Unpacked(learn.model), opt, learn.loss_func, device='cpu')
+    lf.range_test(FastaiIter(learn.dls.train), end_lr=10, num_iter=100)
+    try: _,lr = lf.plot(suggest_lr=True)
+    except Exception: lr = None
+    import matplotlib.pyplot as plt; plt.close('all')
+    return lr
+
+def suggest(tasks=None):
+    "Every contender's suggestions on fresh learners of every task and seed, into advice_suggestions.csv; lr_find2's curves into advice_curves.csv"
+    done = _done(SUGG_CSV, ['task', 'seed', 'finder'])
+    for t in tasks or TASKS:
+        make,*_ = TASKS[t]
+        for s in SEEDS:
+            if (t, str(s), 'fastai') not in done:
+                learn = make(s)
+                with learn.no_bar(): r = learn.lr_find(suggest_funcs=(valley, slide, steep, minimum), show_plot=False)
+                for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder='fastai', name=f'fastai {k}', lr=float(v)))
+            if (t, str(s), 'torch-lr-finder') not in done:
+                lr = _torch_lr_finder(make(s))
+                _append(SUGG_CSV, dict(task=t, seed=s, finder='torch-lr-finder', name='torch-lr-finder steepest', lr=lr if lr else np.nan))
+            for bn in ('batch', 'running'):
+                f = f'lr_find2 bn={bn}'
+                if (t, str(s), f) in done: continue
+                learn = make(s)
+                with learn.no_bar(): r = learn.lr_find2(show_plot=False, bn_stats=bn, suggest_funcs=(valley, slide, steep, minimum))
+                res = learn.lr_find2_result
+                for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder=f, name=f'lr_find2 {k}', lr=np.nan if v is None else v))
+                met = next(iter(res.metrics))
+                pd.DataFrame(dict(task=t, seed=s, bn_stats=bn, step=range(len(res.lr)), lr=res.lr, train_loss=res.train_loss,
+                                  val_loss=res.val_loss, metric=res.metrics[met])).to_csv(HERE/'advice_curves.csv', mode='a',
+                                  header=not (HERE/'advice_curves.csv').exists(), index=False)
+            print(f"{t} seed {s}: suggestions done", flush=True)
+
+def _regret_fn(grid_means):
+    "Regret in points of accuracy at any LR of one task: grid's best mean minus the mean interpolated in log-LR (clamped at the grid's ends)"
+    x,y = np.log10(grid_means.index.values),grid_means.values
+    return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
+
+def lr_find2_rows(curves):
+    "lr_find2's suggestions recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
+    rows = []
+    for (t,s,bn),d in curves.groupby(['task', 'seed', 'bn_stats']):
+        r = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
+        rows += [dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else " (bn running)"} {k}', lr=v)
+                 for k,v in r.suggestions._asdict().items()]
+    return pd.DataFrame(rows)
+
+def score():
+    "Regret table (advice.md) and one plot per task (advice.png)"
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    g = pd.read_csv(GRID_CSV)
+    stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
+    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(SEEDS)
+             and len(stats.loc[t]) == len(TASKS[t][2])]
+    sg = pd.read_csv(SUGG_CSV)
+    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(pd.read_csv(HERE/'advice_curves.csv'))])
+    sg = sg[sg.task.isin(tasks)]
+    reg = {t: _regret_fn(stats.loc[t]['mean']) for t in tasks}
+    sg['regret'] = [reg[t](l) for t,l in zip(sg.task, sg.lr.astype(float))]
+    tab = sg.pivot_table(index='name', columns='task', values='regret', aggfunc='mean')[tasks]
+    tab['mean'],tab['max'] = tab[tasks].mean(1),tab[tasks].max(1)
+    tab = tab.sort_values('mean')
+    best = {t: f"{stats.loc[t]['mean'].idxmax():g} ({100*stats.loc[t]['mean'].max():.1f}%)" for t in tasks}
+    valley_mean = tab.loc['fastai valley', 'mean'] if 'fastai valley' in tab.index else np.nan
+    rec = tab.loc['lr_find2 lr_max'] if 'lr_find2 lr_max' in tab.index else None
+    fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
+    md = ["# LR advice: regret against a grid search", "",
+          f"`fit_one_cycle` over a grid of `lr_max` ({len(SEEDS)} seeds each, `advice_grid.csv`); each finder run once per seed on a fresh learner. "
+          "Regret = points of final validation accuracy below the grid's best mean, at the suggested LR (log-LR interpolation of the grid's means; "
+          "suggestions outside the grid are clamped to its ends, which understates their regret). Mean over seeds. Lower is better.", "",
+          "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
+          "| suggestion | " + " | ".join(tasks) + " | mean | max |", "|---|" + "---|"*(len(tasks)+2)]
+    md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
+    if rec is not None:
+        md += ["", f"- Recommendation `lr_find2 lr_max`: mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}** (target <= 1 on every task); "
+               f"fastai `valley` mean regret {valley_mean:.2f}, ratio valley/lr_max = **{valley_mean/max(rec['mean'], 1e-9):.1f}x** (target >= 3x)."]
+    missing = [t for t in TASKS if t not in tasks]
+    if missing: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing)}."]
+    (HERE/'advice.md').write_text("\n".join(md) + "\n")
+    show = ['fastai valley', 'fastai minimum', 'fastai steep', 'torch-lr-finder steepest', 'lr_find2 valley', 'lr_find2 lr_max']
+    fig,axs = plt.subplots(1, len(tasks), figsize=(4.5*len(tasks), 3.8), squeeze=False)
+    for ax,t in zip(axs[0], tasks):
+        st = stats.loc[t]
+        ax.errorbar(st.index, 100*st['mean'], yerr=100*st['std'], fmt='-o', color='k', capsize=3, label='fit_one_cycle grid (mean, std)')
+        for j,n in enumerate(show):
+            v = sg[(sg.task == t) & (sg.name == n)].lr.astype(float).dropna()
+            if len(v): ax.axvline(float(np.exp(np.log(v).median())), color=f'C{j}', ls='--', label=f'{n}')
+        ax.set_xscale('log'); ax.set_xlabel('lr_max (log scale)'); ax.set_ylabel('final accuracy (%)'); ax.set_title(t)
+    axs[0][0].legend(fontsize=7); fig.suptitle('Final accuracy vs lr_max, with the median suggestion of each finder'); fig.tight_layout()
+    fig.savefig(HERE/'advice.png', dpi=90)
+    print("\n".join(md))
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('step', choices=['grid', 'suggest', 'score', 'all'])
+    p.add_argument('--tasks', nargs='*', default=None)
+    p.add_argument('--threads', type=int, default=None)
+    a = p.parse_args()
+    if a.threads: torch.set_num_threads(a.threads)
+    if a.step in ('grid', 'all'): grid(a.tasks)
+    if a.step in ('suggest', 'all'): suggest(a.tasks)
+    if a.step in ('score', 'all'): score()
