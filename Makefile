@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test test-slow docs readme bench clean-nbs export
+.PHONY: setup demo test test-slow docs readme bench bench-advice clean-nbs export
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,3 +37,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# LR advice: grid of fit_one_cycle runs (cached in benchmarks/advice_grid.csv), every finder's suggestions, regret table and plots
+bench-advice: $(STAMP)
+	$(PY) benchmarks/advice.py all
