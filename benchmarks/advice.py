@@ -2,7 +2,7 @@
 (several seeds, cached in advice_grid.csv), then every contender's suggested LR on the same learners (advice_suggestions.csv),
 scored by regret: points of final accuracy below the grid's best mean, at the suggested LR (log-LR interpolation).
 `python benchmarks/advice.py grid|suggest|score` (`make bench-advice` runs all three; cached rows are reused)."""
-import argparse, math, sys, time, warnings
+import argparse, math, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
