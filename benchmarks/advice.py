@@ -1,7 +1,7 @@
 """How good is an LR finder's advice? For each task, a grid of `lr_max` for `fit_one_cycle` at the epochs a user would run
 (several seeds, cached in advice_grid.csv), then every contender's suggested LR on the same learners (advice_suggestions.csv),
 scored by regret: points of final accuracy below the grid's best mean, at the suggested LR (log-LR interpolation).
-`python benchmarks/advice.py grid|suggest|score` (`make bench-advice` runs all three; cached rows are reused)."""
+`python benchmarks/advice.py grid|suggest|clr|score` (`make bench-advice` runs them all; cached rows are reused)."""
 import argparse, math, time, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -115,8 +115,38 @@ def lr_find2_rows(curves):
     for (t,s,bn),d in curves.groupby(['task', 'seed', 'bn_stats']):
         r = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
         rows += [dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else " (bn running)"} {k}', lr=v)
-                 for k,v in r.suggestions._asdict().items()]
+                 for k,v in r.suggestions._asdict().items() if not k.startswith('clr_')]  # fit_clr's bounds are scored by `clr`
     return pd.DataFrame(rows)
+
+CLR_CSV = HERE/'advice_clr.csv'
+
+def clr(tasks=None):
+    "`fit_clr` (one triangle over the run) between lr_find2's `clr_base_lr` and `clr_max_lr`, per task and seed, into advice_clr.csv"
+    done = _done(CLR_CSV, ['task', 'seed'])
+    curves = pd.read_csv(HERE/'advice_curves.csv')
+    for t in tasks or TASKS:
+        make,epochs,_ = TASKS[t]
+        for s in SEEDS:
+            d = curves[(curves.task == t) & (curves.seed == s) & (curves.bn_stats == 'batch')]
+            if (t, str(s)) in done or not len(d): continue
+            sg = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}).suggestions
+            learn = make(s)
+            with learn.no_logging(), learn.no_bar():
+                learn.fit_clr(epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, epochs*len(learn.dls.train)//2))
+            acc = float(learn.recorder.values[-1][-1])
+            _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
+            print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
+
+def _clr_lines(stats, tasks):
+    "Points of `fit_clr` at lr_find2's bounds below the best `fit_one_cycle` of the grid, per task"
+    if not CLR_CSV.exists(): return []
+    c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), base=('base_lr', 'median'), top=('max_lr', 'median'))
+    rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(stats.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} |"
+            for t in tasks if t in c.index and c.loc[t, 'n'] == len(SEEDS)]
+    return ["", "## fit_clr at lr_find2's bounds", "",
+            "`fit_clr(epochs, clr_base_lr, clr_max_lr)`, one triangle over the run (step size half the run), same seeds and epochs; "
+            "points below the grid's best `fit_one_cycle` (mean over seeds).", "",
+            "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle |", "|---|---|---|---|---|", *rows] if rows else []
 
 def score():
     "Regret table (advice.md) and one plot per task (advice.png)"
@@ -142,11 +172,15 @@ def score():
           "Regret = points of final validation accuracy below the grid's best mean, at the suggested LR (log-LR interpolation of the grid's means; "
           "suggestions outside the grid are clamped to its ends, which understates their regret). Mean over seeds. Lower is better.", "",
           "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
+          "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
+          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(SEEDS)):.1f}" for t in tasks)
+          + ". A regret below this cannot be told from zero.", "",
           "| suggestion | " + " | ".join(tasks) + " | mean | max |", "|---|" + "---|"*(len(tasks)+2)]
     md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
     if rec is not None:
         md += ["", f"- Recommendation `lr_find2 lr_max`: mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}** (target <= 1 on every task); "
                f"fastai `valley` mean regret {valley_mean:.2f}, ratio valley/lr_max = **{valley_mean/max(rec['mean'], 1e-9):.1f}x** (target >= 3x)."]
+    md += _clr_lines(stats, tasks)
     missing = [t for t in TASKS if t not in tasks]
     if missing: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing)}."]
     (HERE/'advice.md').write_text("\n".join(md) + "\n")
@@ -165,11 +199,12 @@ def score():
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('step', choices=['grid', 'suggest', 'score', 'all'])
+    p.add_argument('step', choices=['grid', 'suggest', 'clr', 'score', 'all'])
     p.add_argument('--tasks', nargs='*', default=None)
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     if a.step in ('grid', 'all'): grid(a.tasks)
     if a.step in ('suggest', 'all'): suggest(a.tasks)
+    if a.step in ('clr', 'all'): clr(a.tasks)
     if a.step in ('score', 'all'): score()

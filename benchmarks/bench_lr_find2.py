@@ -91,7 +91,7 @@ def main(argv=None):
         out += [f"### {m}", "", "| contender | median s | / lr_find2 |", "|---|---|---|"]
         out += [f"| {k} | {v:.3f} | {v/r['lr_find2']:.2f} |" for k,v in r.items()]
         out += ["", f"- lr_find2 / floor = **{r['lr_find2']/r['floor']:.2f}** (target <= 1.10)",
-                f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.35)",
+                f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.20)",
                 f"- lr_find2 / torch-lr-finder with val_loader = **{r['lr_find2']/r['torch-lr-finder + val_loader']:.2f}**", ""]
     out += scaling(3, a.num_it)
     print("\n".join(out))

@@ -15,7 +15,7 @@ from fastcore.basics import store_attr
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastai.torch_core import set_seed
 from fastai.callback.progress import ProgressCallback  # patches `Learner.no_bar`
-from .checks import check_real
+from .checks import check_real, check_choice
 from .metrics import metric_name, lower_is_better
 from .fit import *
 
@@ -57,7 +57,7 @@ def _check_compare(make_learner, plans, n_seeds, baseline, metric, target):
     for k,p in plans.items():
         if not callable(p): raise TypeError(f"`plans[{k!r}]` must be callable (a `Plan` or a function of a Learner), got {p!r}")
     check_real('n_seeds', n_seeds, 2, integer=True)
-    if baseline is not None and baseline not in plans: raise ValueError(f"`baseline` must be one of {list(plans)}, got {baseline!r}")
+    if baseline is not None: check_choice('baseline', baseline, list(plans))
     if not isinstance(metric, str): raise TypeError(f"`metric` must be the name of a recorded metric such as 'accuracy', got {metric!r}")
     if target is not None: check_real('target', target)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math, re
 import numpy as np
 from fastai.metrics import LossMetric
+from .checks import check_choice
 
 # %% auto #0
 __all__ = ['LOWER_WORDS', 'metric_directions', 'metric_name', 'set_metric_direction', 'lower_is_better', 'best_index',
@@ -27,7 +28,7 @@ metric_directions = {}  # metric name -> 'min' or 'max': the user's word for the
 def set_metric_direction(name:str, direction:str):
     "Declare that the metric called `name` is better lower (`direction='min'`) or higher (`'max'`)"
     if not isinstance(name, str) or not name: raise TypeError(f"`name` must be a metric name such as 'my_score', got {name!r}")
-    if direction not in ('min', 'max'): raise ValueError(f"`direction` must be 'min' or 'max', got {direction!r}")
+    check_choice('direction', direction, ('min', 'max'))
     metric_directions[metric_name(name)] = direction
 
 def lower_is_better(m) -> bool:

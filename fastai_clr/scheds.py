@@ -129,10 +129,10 @@ class _ScaleExp:
 
 def check_clr(step_size, mode, gamma, scale_fn, scale_mode):
     check_real('step_size', step_size, 1, integer=True)
-    if scale_fn is None and mode not in clr_modes: raise ValueError(f"`mode` must be one of {clr_modes}, got {mode!r}")
+    if scale_fn is None: check_choice('mode', mode, clr_modes)
     check_real('gamma', gamma, 0, 1, lo_incl=False)
     if scale_fn is not None and not callable(scale_fn): raise TypeError(f"`scale_fn` must be callable or None, got {scale_fn!r}")
-    if scale_mode not in ('cycle', 'iterations'): raise ValueError(f"`scale_mode` must be 'cycle' or 'iterations', got {scale_mode!r}")
+    check_choice('scale_mode', scale_mode, ('cycle', 'iterations'))
 
 class SchedCLR(IterSched):
     "Classic CLR from `start` towards `end` and back every `2*step_size` iterations, the height scaled by `mode` or `scale_fn`"

@@ -14,7 +14,7 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib
 from fastai.callback.schedule import ParamScheduler
-from .checks import check_real, check_values
+from .checks import check_real, check_values, check_choice
 from .fit import scheduled_values
 from .state import preserved, copy_state_
 
@@ -35,7 +35,7 @@ def _check_snapshot(every, keep, where, fname):
     if not (every == 'cycle' or (isinstance(every, (int, np.integer)) and not isinstance(every, bool) and every >= 1)):
         raise ValueError(f"`every` must be 'cycle' or an integer >= 1 (iterations), got {every!r}")
     if keep is not None: check_real('keep', keep, 1, integer=True)
-    if where not in ('memory', 'disk'): raise ValueError(f"`where` must be 'memory' or 'disk', got {where!r}")
+    check_choice('where', where, ('memory', 'disk'))
     if not isinstance(fname, str) or not fname: raise TypeError(f"`fname` must be a non-empty string, got {fname!r}")
 
 def _check_writable(d:Path):
@@ -97,7 +97,7 @@ def snapshot_preds(self:Learner, dl=None, # defaults to the validation set
     "Ensemble predictions `(preds, targs)` of `learn.snapshots`, like `get_preds`; the model is left as it was"
     snaps = getattr(self, 'snapshots', [])
     if not snaps: raise ValueError("`learn.snapshots` is empty: fit with `cbs=SnapshotCallback()` first")
-    if average not in ('preds', 'weights'): raise ValueError(f"`average` must be 'preds' or 'weights', got {average!r}")
+    check_choice('average', average, ('preds', 'weights'))
     w = np.ones(len(snaps)) if weights is None else check_values('weights', list(weights), 0)
     if len(w) != len(snaps): raise ValueError(f"`weights` must have one value per snapshot ({len(snaps)}), got {len(w)}")
     if w.sum() <= 0: raise ValueError("`weights` must not all be 0")

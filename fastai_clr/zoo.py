@@ -17,6 +17,7 @@ from fastai.text.models.awdlstm import awd_lstm_clas_config, awd_lstm_lm_config
 from fastai.tabular.all import TabularDataLoaders, tabular_learner, Categorify, FillMissing, Normalize, CategoryBlock
 from fastai.collab import CollabDataLoaders, collab_learner
 from torchvision.models import resnet18
+from .checks import check_choice
 from .data import digits_arrays, TensorPairs, _seeded_dls
 
 # %% auto #0
@@ -143,6 +144,6 @@ def zoo_learner(app:str, # one of `ZOO`
                 bs:int|None=None, # batch size (the builder's default when None)
                 **kwargs): # passed to fastai's learner function (`cbs`, `path`, ...)
     "A fresh fastai application learner of kind `app` on data made here, reproducible from `seed`"
-    if app not in ZOO: raise ValueError(f"`app` must be one of {list(ZOO)}, got {app!r}")
+    check_choice('app', app, list(ZOO))
     f,dbs = ZOO[app]
     return f(seed, n, bs or dbs, **kwargs)

@@ -82,3 +82,42 @@ def test_mixup_loss_is_plain_loss(tmp_path):
     learn = zoo('vision', tmp_path, cbs=MixUp(0.4))
     res = check_range_test(learn, tmp_path)
     assert np.isfinite(res.val_loss).all()
+
+def end_state(learn):
+    "Weights, optimizer state, RNG streams and recorded values at the end of a fit"
+    opt = [{k:v.clone() for k,v in s.items() if isinstance(v, torch.Tensor)} for s in learn.opt.state.values()]
+    return ({k:v.clone() for k,v in learn.model.state_dict().items()}, opt, torch.get_rng_state(), np.random.get_state()[1].copy(),
+            [list(map(float, v)) for v in learn.recorder.values])
+
+def assert_same_end(a, b):
+    for k in a[0]: assert torch.equal(a[0][k], b[0][k]), k
+    for sa,sb in zip(a[1], b[1]):
+        for k in sa: assert torch.equal(sa[k], sb[k]), k
+    assert torch.equal(a[2], b[2]) and (a[3] == b[3]).all()
+    assert a[4] == b[4]
+
+@pytest.mark.parametrize('app', list(ZOO))
+def test_tracker_leaves_training_unchanged(app, tmp_path):
+    "A fit with a ValTracker ends bit for bit where the same fit without it ends, and tracks every step's validation"
+    ends = []
+    for cbs in (None, ValTracker(every=2)):
+        learn = zoo(app, tmp_path)
+        torch.manual_seed(1); np.random.seed(1)
+        with learn.no_logging(): learn.fit_one_cycle(1, 1e-3, cbs=cbs)
+        ends.append(end_state(learn))
+    assert_same_end(*ends)
+    d = learn.recorder.val_track
+    assert len(d) == len(learn.dls.train)//2 and np.isfinite(d.valid_loss).all()
+    assert set(d.columns) >= {'iter', 'epoch', 'lr', 'train_loss', 'valid_loss', 'gap', *[metric_name(m) for m in learn.metrics]}
+
+@pytest.mark.parametrize('cb', ['MixUp', 'SaveModelCallback', 'EarlyStoppingCallback', 'CSVLogger'])
+def test_tracker_with_callback(cb, tmp_path):
+    "With the callbacks people keep in learn.cbs the tracked fit is the plain fit, bit for bit; the epoch-end callbacks see only epoch ends"
+    ends = []
+    for cbs in (None, ValTracker(every=1)):
+        learn = zoo('vision', tmp_path, cbs=USER_CBS[cb]())
+        torch.manual_seed(1); np.random.seed(1)
+        with learn.no_logging(): learn.fit(2, 1e-3, cbs=cbs)
+        ends.append(end_state(learn))
+    assert_same_end(*ends)
+    assert np.isfinite(learn.recorder.val_track.valid_loss).all()

@@ -84,6 +84,7 @@ def build(out='_docs'):
         body = body.replace('</head>', CSS + '</head>', 1).replace('<main>', '<main>' + nav, 1) if '<main>' in body else body.replace('<body', nav.join(['<body', '']), 1)
         if nav not in body: body = re.sub(r'(<body[^>]*>)', r'\1' + nav, body, count=1)
         (out/name).write_text(body)
+    if Path('nbs/images').is_dir(): shutil.copytree('nbs/images', out/'images')  # pictures the pages link to
     print(f"built {len(pages)} pages into {out.resolve()}: open {(out/'index.html').resolve()}")
     return out
 
