@@ -7,7 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/20_all.ipynb #ec9dd71a
+# %% ../nbs/20_all.ipynb #9bedc4c0
 from .checks import *
 from .data import *
 from .scheds import *
@@ -17,7 +17,8 @@ from .metrics import *
 from .probe import *
 from .lr_find2 import *
 from .tracker import *
+from .sweep import *
 from .compare import *
 from .snapshot import *
-from . import checks as _checks, data as _data, scheds as _scheds, fit as _fit, state as _state, metrics as _metrics, probe as _probe, lr_find2 as _lr_find2, tracker as _tracker, compare as _compare, snapshot as _snapshot
-__all__ = [*_checks.__all__, *_data.__all__, *_scheds.__all__, *_fit.__all__, *_state.__all__, *_metrics.__all__, *_probe.__all__, *_lr_find2.__all__, *_tracker.__all__, *_compare.__all__, *_snapshot.__all__]
+from . import checks as _checks, data as _data, scheds as _scheds, fit as _fit, state as _state, metrics as _metrics, probe as _probe, lr_find2 as _lr_find2, tracker as _tracker, sweep as _sweep, compare as _compare, snapshot as _snapshot
+__all__ = [*_checks.__all__, *_data.__all__, *_scheds.__all__, *_fit.__all__, *_state.__all__, *_metrics.__all__, *_probe.__all__, *_lr_find2.__all__, *_tracker.__all__, *_sweep.__all__, *_compare.__all__, *_snapshot.__all__]

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 import numpy as np, torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch, store_attr
+from fastcore.foundation import L
 from fastai.learner import Learner, Recorder
 from fastai.callback.core import Callback, CancelFitException, CancelValidException
 from fastai.callback.schedule import valley, sched_exp, sched_lin
 from fastai.torch_core import to_float
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.progress import CSVLogger
-from .checks import check_real
+from .checks import check_real, check_choice
 from .fit import resolve_lrs
 from .state import preserved
 from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better, best_index
-from .probe import ValProbe, mean_over_ranks, rank
+from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
 
 # %% auto #0
 __all__ = ['LRFind2Callback', 'LRFind2Result', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs', 'result_from_curves',
@@ -157,7 +158,7 @@ def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, sugge
     check_real('n_val_batches', n_val_batches, 0, integer=True)
     check_real('smooth', smooth, 0, 1, hi_incl=False)
     check_real('val_cache_mb', val_cache_mb, 0)
-    if bn_stats not in ('running', 'batch'): raise ValueError(f"`bn_stats` must be 'batch' or 'running', got {bn_stats!r}")
+    check_choice('bn_stats', bn_stats, BN_STATS)
     if suggest_funcs is None: suggest_funcs = ()
     if callable(suggest_funcs): suggest_funcs = (suggest_funcs,)
     if not isinstance(suggest_funcs, (tuple, list)) or not all(callable(f) for f in suggest_funcs):
@@ -175,7 +176,7 @@ def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, sugge
 @patch
 def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bool=True, linear:bool=False, wd=None, show_plot:bool=True,
              suggest_funcs=(valley,), val_every:int=1, n_val_batches:int=1, smooth:float=0.98, val_cache_mb:float=256., device='cpu',
-             bn_stats:str='batch'):
+             bn_stats:str='batch', cbs=None):
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
     s,e,funcs = _check_lr_find2(self, start_lr, end_lr, num_it, stop_div, linear, wd, suggest_funcs, val_every, n_val_batches, smooth,
                                 val_cache_mb, device, bn_stats)
@@ -183,7 +184,7 @@ def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bo
     cb = LRFind2Callback(s, e, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats,
                          show_bar=hasattr(self, 'progress') and rank() == 0)
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
-        with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=cb, wd=wd)
+        with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)  # `cbs`: extra callbacks for this test only
     res = _make_result(cb, funcs, num_it, smooth, linear)
     self.lr_find2_result = res
     if show_plot and rank() == 0: res.plot()

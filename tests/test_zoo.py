@@ -121,3 +121,13 @@ def test_tracker_with_callback(cb, tmp_path):
         ends.append(end_state(learn))
     assert_same_end(*ends)
     assert np.isfinite(learn.recorder.val_track.valid_loss).all()
+
+@pytest.mark.parametrize('app', ['text_classifier', 'tabular', 'segmentation'])
+def test_sweep_restores(app, tmp_path):
+    "lr_find2_sweep over weight decay, momentum and batch size leaves a fastai application learner as it was, and keeps every run"
+    learn = zoo(app, tmp_path)
+    before,dls = fingerprint(learn),learn.dls
+    res = learn.lr_find2_sweep(wd=[1e-2, 0.], moms=[0.9], bs=[8, 16], num_it=6, show_plot=False)
+    assert_unchanged(before, fingerprint(learn))
+    assert learn.dls is dls and [p.name for p in tmp_path.rglob('*')] == []
+    assert len(res.results) == 4 and len(res.table) == 4 and res.pick in res.settings
