@@ -7,6 +7,7 @@ from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, defaults, set
 from fastai.callback.progress import ProgressCallback
 from fastai_clr.all import *
 from fastai_clr.data import _seeded_dls
+from _report import seconds_report
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
@@ -33,10 +34,8 @@ def main(argv=None):
         old.append(fit_time(fastai_default_dls(0), a.epochs)); new.append(fit_time(mnist1d_dls(seed=0), a.epochs))
     to,tn = statistics.median(t for t,_ in old),statistics.median(t for t,_ in new)
     same = all(o[1] == n[1] for o,n in zip(old, new))
-    out = [f"## Built-in data loaders (MNIST-1D CNN, fit_one_cycle({a.epochs}), median of {a.repeats} interleaved runs, CPU, {torch.get_num_threads()} threads)", "",
-           "| loader | median s |", "|---|---|", f"| fastai default DataLoader over TensorPairs | {to:.2f} |", f"| mnist1d_dls (TensorBatchDL) | {tn:.2f} |", "",
-           f"- speed-up = **{to/tn:.2f}x** (target >= 2x); final losses and accuracy identical: **{same}**"]
-    print("\n".join(out))
-    return "\n".join(out)
+    return seconds_report(f"Built-in data loaders (MNIST-1D CNN, fit_one_cycle({a.epochs}), median of {a.repeats} interleaved runs, CPU, {torch.get_num_threads()} threads)",
+                          {'fastai default DataLoader over TensorPairs': to, 'mnist1d_dls (TensorBatchDL)': tn},
+                          [f"- speed-up = **{to/tn:.2f}x** (target >= 2x); final losses and accuracy identical: **{same}**"])
 
 if __name__ == '__main__': main()

@@ -5,6 +5,7 @@ import torch
 from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai_clr.all import *
+from _report import seconds_report
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
@@ -24,10 +25,8 @@ def main(argv=None):
         sweep.append(timed(lambda: learn.lr_find2_sweep(wd=WDS, num_it=a.num_it, show_plot=False, stop_div=False)))
         single.append(timed(lambda: [learn.lr_find2(wd=wd, num_it=a.num_it, show_plot=False, stop_div=False) for wd in WDS]))
     s,n = statistics.median(sweep),statistics.median(single)
-    out = [f"## lr_find2_sweep cost ({len(WDS)} weight decays, num_it={a.num_it}, median of {a.repeats} interleaved runs, CPU, {torch.get_num_threads()} threads)", "",
-           "| contender | median s |", "|---|---|", f"| lr_find2_sweep(wd=<{len(WDS)} values>) | {s:.2f} |", f"| {len(WDS)} x lr_find2 | {n:.2f} |", "",
-           f"- sweep / {len(WDS)} range tests = **{s/n:.2f}** (N settings should cost N range tests)"]
-    print("\n".join(out))
-    return "\n".join(out)
+    return seconds_report(f"lr_find2_sweep cost ({len(WDS)} weight decays, num_it={a.num_it}, median of {a.repeats} interleaved runs, CPU, {torch.get_num_threads()} threads)",
+                          {f'lr_find2_sweep(wd=<{len(WDS)} values>)': s, f'{len(WDS)} x lr_find2': n},
+                          [f"- sweep / {len(WDS)} range tests = **{s/n:.2f}** (N settings should cost N range tests)"])
 
 if __name__ == '__main__': main()
