@@ -39,7 +39,7 @@ def sweep_settings(wd=None, moms=None, bs=None) -> list:
             'mom': _sweep_values('moms', moms, lambda x: check_real('moms', x, 0, 1, hi_incl=False)),
             'bs': _sweep_values('bs', bs, lambda x: check_real('bs', x, 1, integer=True))}
     axes = {k:v for k,v in axes.items() if v is not None}
-    if not axes: raise ValueError("give at least one of `wd`, `moms` or `bs` to sweep")
+    if not axes: raise ValueError("one of `wd`, `moms` or `bs` must be given: a sweep needs a setting to vary")
     return [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
 
 # %% ../nbs/09_sweep.ipynb #da514d9d

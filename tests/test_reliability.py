@@ -59,6 +59,13 @@ BAD = [
  ('compare baseline', lambda l: compare_schedules(lambda s: l, {'a': Plan('fit_one_cycle', 1)}, baseline='b'), 'baseline'),
  ('compare make_learner', lambda l: compare_schedules(3, {'a': Plan('fit_one_cycle', 1)}), 'make_learner'),
  ('paired_stats lengths', lambda l: paired_stats([1, 2], [1, 2, 3]), 'a'),
+ ('ValTracker every=0', lambda l: l.fit(1, 1e-3, cbs=ValTracker(every=0)), 'every'),
+ ('ValTracker n_batches float', lambda l: l.fit(1, 1e-3, cbs=ValTracker(n_batches=1.5)), 'n_batches'),
+ ('ValTracker bn_stats', lambda l: l.fit(1, 1e-3, cbs=ValTracker(bn_stats='eval')), 'bn_stats'),
+ ('sweep wd<0', lambda l: l.lr_find2_sweep(wd=[1e-3, -1e-4]), 'wd'), ('sweep moms=1', lambda l: l.lr_find2_sweep(moms=[0.9, 1.]), 'moms'),
+ ('sweep bs=0', lambda l: l.lr_find2_sweep(bs=[0]), 'bs'), ('sweep bs float', lambda l: l.lr_find2_sweep(bs=[32.5]), 'bs'),
+ ('sweep empty', lambda l: l.lr_find2_sweep(wd=[]), 'wd'), ('sweep nothing', lambda l: l.lr_find2_sweep(), 'wd'),
+ ('sweep bad kwarg', lambda l: l.lr_find2_sweep(wd=[1e-3], num_it=1), 'num_it'),
 ]
 
 @pytest.fixture(scope='module')
