@@ -54,6 +54,11 @@ def holm(pvals) -> np.ndarray:
     for k,i in enumerate(order): run = max(run, min(1., (m-k)*p[i])); out[i] = run
     return out
 
+def _with_holm(df:pd.DataFrame) -> pd.DataFrame:
+    "`df` with `p_holm`, Holm's adjustment of its `p_ttest` column over its rows, right after that column"
+    df.insert(df.columns.get_loc('p_ttest')+1, 'p_holm', holm(df['p_ttest']))
+    return df
+
 # %% ../nbs/10_compare.ipynb #84b61286
 class Plan:
     "A fit call to replay on fresh learners: `Plan('fit_one_cycle', 5, 1e-2)` calls `learn.fit_one_cycle(5, 1e-2)`"
@@ -84,7 +89,7 @@ def lr_matched_one_cycle(make_learner, plan, seed:int=0) -> Plan:
     learn = make_learner(seed)
     lrs = schedule_lrs(learn, plan)
     n_epoch = max(1, round(len(lrs)/len(learn.dls.train)))
-    unit = schedule_lrs(make_learner(seed), Plan('fit_one_cycle', n_epoch, 1.))  # one-cycle's mean LR is proportional to its lr_max
+    unit = schedule_lrs(learn, Plan('fit_one_cycle', n_epoch, 1.))  # one-cycle's mean LR is proportional to its lr_max; a dry run changes no weight
     return Plan('fit_one_cycle', n_epoch, float(lrs.mean()/unit.mean()))
 
 # %% ../nbs/10_compare.ipynb #e0e4c32e
@@ -134,8 +139,7 @@ class Comparison:
                 for k,c in self.controls.items()]
         df = pd.DataFrame(rows, columns=['plan', 'control', 'lr_max_control', 'n', 'mean_diff', 'sd_diff', 'ci_low', 'ci_high', 't', 'p_ttest',
                                           'cohen_dz', 'p_wilcoxon']).set_index('plan')
-        df.insert(df.columns.get_loc('p_ttest')+1, 'p_holm', holm(df['p_ttest']))
-        return df
+        return _with_holm(df)
     def plot(self): return plot_comparison(self)
     def _repr_html_(self): return self.summary._repr_html_()
 
@@ -148,9 +152,7 @@ def summarize(runs:pd.DataFrame, baseline:str, col:str='final') -> pd.DataFrame:
         rows.append(dict(plan=p, n=len(piv[p]), mean=piv[p].mean(), std=piv[p].std(ddof=1), best_mean=runs[runs.plan == p]['best'].mean(),
                          seconds=runs[runs.plan == p]['seconds'].mean(), epochs_to_target=runs[runs.plan == p]['epochs_to_target'].mean(),
                          **{k: ps.get(k, math.nan) for k in ('mean_diff', 'ci_low', 'ci_high', 'cohen_dz', 'p_ttest', 'p_wilcoxon')}))
-    df = pd.DataFrame(rows).set_index('plan')
-    df.insert(df.columns.get_loc('p_ttest')+1, 'p_holm', holm(df['p_ttest']))  # adjusted over the plans tested against the baseline
-    return df
+    return _with_holm(pd.DataFrame(rows).set_index('plan'))  # adjusted over the plans tested against the baseline
 
 def compare_schedules(make_learner, # seed -> a fresh `Learner`
                       plans:dict, # name -> `Plan` (or any callable taking a Learner)

@@ -17,7 +17,7 @@ from fastai.callback.core import Callback
 from fastprogress.fastprogress import progress_bar
 from .checks import check_real, check_values
 from .metrics import lower_is_better, best_index
-from .lr_find2 import LRFind2Result
+from .lr_find2 import LRFind2Result, _nearest
 from .probe import rank
 from .state import rng_kept
 
@@ -115,7 +115,7 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
     fig,axs = plt.subplots(1, len(keys), figsize=(6*len(keys), 4), squeeze=False)
     for j,(s,r) in enumerate(zip(res.settings, res.results)):
         n = max(len(r.lr) - skip_end, 1)
-        i = int(np.argmin(np.abs(np.log(r.lr) - math.log(r.suggestions.lr_max)))) if r.suggestions.lr_max else None
+        i = _nearest(r.lr, r.suggestions.lr_max) if r.suggestions.lr_max else None
         for ax,(k,_) in zip(axs[0], keys):
             y = r.val_smooth if k == 'val_smooth' else r.metrics_smooth[k]
             ok = np.isfinite(y[:n])
