@@ -20,14 +20,15 @@ from .metrics import metric_name
 # %% auto #0
 __all__ = ['BN_STATS', 'bn_batch_stats', 'ValProbe', 'distributed', 'rank', 'mean_over_ranks']
 
-# %% ../nbs/06_probe.ipynb #46e8eee2
+# %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
     "Cycling iterator over a worker-free copy of `dl` that keeps the first pass's batches (up to `max_bytes`) and replays them"
     def __init__(self, dl, max_bytes):
         if hasattr(dl, 'new'):
             try: dl = dl.new(num_workers=0)
             except Exception: pass  # a wrapper (fastai's DistributedDL) that cannot be copied: read it as it is
-        self.dl,self.max_bytes,self.cache,self.it,self.nbytes,self.replay,self.k = dl,max_bytes,[],None,0,False,0
+        sharded = hasattr(dl, 'world_size') and hasattr(dl, 'rank')  # fastai's DistributedDL: replays would skip its broadcast and counters
+        self.dl,self.max_bytes,self.cache,self.it,self.nbytes,self.replay,self.k = dl,max_bytes,None if sharded else [],None,0,False,0
     def _size(self, b): return sum(o.nelement()*o.element_size() for o in L(b).concat() if isinstance(o, torch.Tensor))
     def __next__(self):
         if self.replay:
