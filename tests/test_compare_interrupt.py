@@ -7,8 +7,8 @@ import pandas as pd, pytest
 SCRIPT = textwrap.dedent("""
     import sys
     from fastai_clr.all import *
-    plans = {'one_cycle': Plan('fit_one_cycle', 2, 1e-2), 'godzi': Plan('fit_godzi', 2, 1e-2)}
-    compare_schedules(lambda s: mnist1d_learner(seed=s, n_train=500), plans, n_seeds=40, out=sys.argv[1], n_workers=2)
+    plans = {'one_cycle': Plan('fit_one_cycle', 3, 1e-2), 'godzi': Plan('fit_godzi', 3, 1e-2)}
+    compare_schedules(lambda s: mnist1d_learner(seed=s), plans, n_seeds=100, out=sys.argv[1], n_workers=2)  # minutes of work: Ctrl-C comes first
 """)
 
 def test_ctrl_c_stops_workers_and_keeps_finished_rows():
@@ -19,7 +19,7 @@ def test_ctrl_c_stops_workers_and_keeps_finished_rows():
         assert p.poll() is None, p.stderr.read()[-3000:]
         assert time.time() < deadline, 'no run finished in 240 s'
         time.sleep(0.2)
-    time.sleep(1.)
+    time.sleep(0.5)
     os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: every process of the foreground group gets it
     try: _,err = p.communicate(timeout=30)
     except subprocess.TimeoutExpired:
@@ -28,4 +28,4 @@ def test_ctrl_c_stops_workers_and_keeps_finished_rows():
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError): os.killpg(p.pid, 0)  # no process of the group (no worker) is left
     runs = pd.read_csv(d/'runs.csv')
-    assert 1 <= len(runs) < 80 and set(runs.plan) <= {'one_cycle', 'godzi'} and runs.final.notna().all()
+    assert 1 <= len(runs) < 200 and set(runs.plan) <= {'one_cycle', 'godzi'} and runs.final.notna().all()
