@@ -25,8 +25,8 @@ from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better,
 from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
 
 # %% auto #0
-__all__ = ['LRFind2Callback', 'LRFind2Result', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs', 'result_from_curves',
-           'plot_lr_find2']
+__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs',
+           'result_from_curves', 'plot_lr_find2']
 
 # %% ../nbs/07_lr_find2.ipynb #8e3928e9
 class LRFind2Callback(Callback):
@@ -83,7 +83,7 @@ class LRFind2Result:
     def lr(self): return self.lrs[:, -1]
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #7ce7ee3a
+# %% ../nbs/07_lr_find2.ipynb #08299ae4
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
@@ -94,35 +94,45 @@ def _suggest(func, lrs, losses, num_it):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            lr,(x,y) = func(torch.tensor(lrs), torch.tensor(losses), num_it)
+            args = (list(map(float, lrs)), list(map(float, losses))) if func is valley else (torch.tensor(lrs), torch.tensor(losses))
+            lr,(x,y) = func(*args, num_it)  # valley's quadratic loop on Python floats: the same answer, 50x faster than on tensor elements
         lr,x,y = float(lr),float(x),float(y)
         return (lr,(x,y)) if math.isfinite(lr) and lr > 0 else (None,None)
     except (IndexError, ValueError, RuntimeError): return None,None
 
 def _nearest(lr, x) -> int: return int(np.argmin(np.abs(np.log(np.asarray(lr, dtype=float)) - math.log(x))))
 
-def recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth:dict):
-    "`lr_max` for `fit_one_cycle` and its index: between the LR of the first metric's best smoothed value and that of the lowest smoothed training loss (geometric mean)"
-    it = best_index(train_smooth, True)
-    for k,v in list(metrics_smooth.items())[:1]:
-        i = best_index(v, lower_is_better(k))
-        if i is None: continue
-        if it is None: return float(lr[i]),i
-        rec = math.sqrt(float(lr[i])*float(lr[it]))
-        return rec,_nearest(lr, rec)
-    for c in (val_smooth, train_smooth):  # no metric: half the LR of the lowest validation (or training) loss
-        i = best_index(c, True)
-        if i is not None: return float(lr[i])/2,i
-    return None,None
+def _gain(curve, lower:bool):
+    "`curve` read as higher-is-better, its finite steps, its best step and first finite value; None when it never improves"
+    v = np.asarray(curve, dtype=float)*(-1 if lower else 1)
+    ib = best_index(v, False)
+    if ib is None: return None
+    ok = np.flatnonzero(np.isfinite(v))
+    return (v, ok, ib, v[ok[0]]) if v[ib] > v[ok[0]] else None
+
+def plateau_edge(lr, curve, lower:bool, tol:float=0.05):
+    "The highest LR, from the best step on, before the smoothed `curve` falls back by more than `tol` of its gain: the top of the LRs it tolerates"
+    g = _gain(curve, lower)
+    if g is None: return None
+    v,ok,ib,start = g
+    after = ok[ok >= ib]
+    fell = after[v[after] < v[ib] - tol*(v[ib] - start)]
+    return float(lr[after[after < fell[0]][-1] if len(fell) else after[-1]])
+
+def recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth:dict, tol:float=0.05):
+    "`lr_max` for `fit_one_cycle` and its index: geometric mean of the LR of the lowest smoothed training loss and the `plateau_edge` of the first metric (else the validation loss)"
+    k,curve = next(iter(metrics_smooth.items())) if metrics_smooth else ('valid_loss', val_smooth)
+    edge,it = plateau_edge(lr, curve, lower_is_better(k), tol),best_index(train_smooth, True)
+    if it is None and edge is None: return None,None
+    rec = edge if it is None else float(lr[it]) if edge is None else math.sqrt(edge*float(lr[it]))
+    return rec,_nearest(lr, rec)
 
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     "Smith's reading of a range test for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"
-    v = np.asarray(curve, dtype=float)*(-1 if lower else 1)
-    ib = best_index(v, False)
-    if ib is None: return None,None
-    ok = np.flatnonzero(np.isfinite(v[:ib+1]))
-    start = v[ok[0]]
-    if not v[ib] > start: return None,None
+    g = _gain(curve, lower)
+    if g is None: return None,None
+    v,ok,ib,start = g
+    ok = ok[ok <= ib]
     i0 = ok[np.argmax(v[ok] >= start + rise*(v[ib] - start))]
     return float(lr[i0]),float(lr[ib])
 
