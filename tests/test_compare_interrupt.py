@@ -14,7 +14,8 @@ SCRIPT = textwrap.dedent("""
 @pytest.mark.parametrize('delay', [0.3, 3.])  # Ctrl-C while the parent waits for a run, or lands anywhere later
 def test_ctrl_c_stops_workers_and_keeps_finished_rows(delay):
     d = Path(tempfile.mkdtemp())
-    p = subprocess.Popen([sys.executable, '-c', SCRIPT, str(d)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen([sys.executable, '-c', SCRIPT, str(d)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal, even when the tests run as a background job, which ignores SIGINT
     deadline = time.time() + 240
     while not (d/'runs.csv').exists():
         assert p.poll() is None, p.stderr.read()[-3000:]
