@@ -92,7 +92,7 @@ def lr_matched_one_cycle(make_learner, plan, seed:int=0) -> Plan:
     unit = schedule_lrs(learn, Plan('fit_one_cycle', n_epoch, 1.))  # one-cycle's mean LR is proportional to its lr_max; a dry run changes no weight
     return Plan('fit_one_cycle', n_epoch, float(lrs.mean()/unit.mean()))
 
-# %% ../nbs/10_compare.ipynb #ee48ac92
+# %% ../nbs/10_compare.ipynb #2a810a46
 def _check_compare(make_learner, plans, n_seeds, baseline, metric, target):
     if not callable(make_learner): raise TypeError(f"`make_learner` must be a callable seed -> Learner, got {make_learner!r}")
     if not isinstance(plans, dict) or not plans: raise ValueError(f"`plans` must be a non-empty dict of name -> plan, got {plans!r}")
@@ -178,10 +178,12 @@ def _job_results(jobs:list, n_workers:int):
     finally:  # done, an error or Ctrl-C, wherever it lands in the block: stop every worker before leaving
         pool.terminate(); pool.join(); _JOBS = []
 
-def _save_runs(rows:dict, path:Path):
-    "The rows so far as `path`, replaced whole: a reader, or a Ctrl-C while writing, never meets half a file"
+def _runs_frame(rows:dict) -> pd.DataFrame: return pd.DataFrame([rows[j] for j in sorted(rows)])  # in job order, however they finished
+
+def _save_runs(runs:pd.DataFrame, path:Path):
+    "`runs` as `path`, replaced whole: a reader, or a Ctrl-C while writing, never meets half a file"
     tmp = path.with_name(path.name + '.partial')
-    pd.DataFrame([rows[j] for j in sorted(rows)]).to_csv(tmp, index=False)
+    runs.to_csv(tmp, index=False)
     os.replace(tmp, path)
 
 def compare_schedules(make_learner, # seed -> a fresh `Learner`
@@ -214,8 +216,8 @@ def compare_schedules(make_learner, # seed -> a fresh `Learner`
     with _job_results([(make_learner, plans[k], seed, metric, target) for seed,k in keys], n_workers) as done:
         for i,r in (progress_bar(done, total=len(keys)) if ProgressCallback in defaults.callbacks else done):  # no fastai bars wanted: none here
             rows[i] = dict(plan=keys[i][1], spec=repr(plans[keys[i][1]]), **r)
-            if out is not None: _save_runs(rows, out/'runs.csv')  # kept on Ctrl-C
-    cmp = Comparison(pd.DataFrame([rows[j] for j in sorted(rows)]), baseline, metric, controls)
+            if out is not None: _save_runs(_runs_frame(rows), out/'runs.csv')  # kept on Ctrl-C
+    cmp = Comparison(_runs_frame(rows), baseline, metric, controls)
     if out is not None:
         cmp.summary.to_csv(out/'summary.csv')
         cmp.plot().savefig(out/'comparison.png', dpi=100); plt.close('all')

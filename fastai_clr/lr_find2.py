@@ -25,7 +25,7 @@ from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better,
 from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
 
 # %% auto #0
-__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs',
+__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs',
            'result_from_curves', 'plot_lr_find2']
 
 # %% ../nbs/07_lr_find2.ipynb #8e3928e9
@@ -83,7 +83,7 @@ class LRFind2Result:
     def lr(self): return self.lrs[:, -1]
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #08299ae4
+# %% ../nbs/07_lr_find2.ipynb #b35edd92
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
@@ -119,10 +119,15 @@ def plateau_edge(lr, curve, lower:bool, tol:float=0.05):
     fell = after[v[after] < v[ib] - tol*(v[ib] - start)]
     return float(lr[after[after < fell[0]][-1] if len(fell) else after[-1]])
 
+def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
+    "`(curve, lower)`: the curve the advice is read from, the first smoothed metric, else the smoothed validation loss"
+    if not metrics_smooth: return val_smooth,True
+    k,v = next(iter(metrics_smooth.items()))
+    return v,lower_is_better(k)
+
 def recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth:dict, tol:float=0.05):
     "`lr_max` for `fit_one_cycle` and its index: geometric mean of the LR of the lowest smoothed training loss and the `plateau_edge` of the first metric (else the validation loss)"
-    k,curve = next(iter(metrics_smooth.items())) if metrics_smooth else ('valid_loss', val_smooth)
-    edge,it = plateau_edge(lr, curve, lower_is_better(k), tol),best_index(train_smooth, True)
+    edge,it = plateau_edge(lr, *advice_curve(val_smooth, metrics_smooth), tol),best_index(train_smooth, True)
     if it is None and edge is None: return None,None
     rec = edge if it is None else float(lr[it]) if edge is None else math.sqrt(edge*float(lr[it]))
     return rec,_nearest(lr, rec)
@@ -140,8 +145,7 @@ def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs
     "Named tuple: the recommended `lr_max`, then suggestions from the training curve, the validation curve (`<name>_val`) and each metric (`best_<name>`); and their plot points"
     rec,i = recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth)
     names,vals,points = ['lr_max'],[rec],{'lr_max': None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))}
-    k,curve = next(iter(metrics_smooth.items())) if metrics_smooth else ('valid_loss', val_smooth)
-    names += ['clr_base_lr', 'clr_max_lr']; vals += list(clr_bounds(lr, curve, lower_is_better(k)))
+    names += ['clr_base_lr', 'clr_max_lr']; vals += list(clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth)))
     n = _finite_prefix(train_smooth)
     ok = np.isfinite(val_smooth) & (np.arange(len(val_smooth)) < max(n, 1))
     for f in suggest_funcs:
