@@ -38,6 +38,6 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-# LR advice: grid of fit_one_cycle runs (cached in benchmarks/advice_grid.csv), every finder's suggestions, regret table and plots
+# LR advice: grid of fit_one_cycle runs (cached in benchmarks/advice_grid.csv), every finder's suggestions, regret table and plots, leave-one-task-out check
 bench-advice: $(STAMP)
 	$(PY) benchmarks/advice.py all

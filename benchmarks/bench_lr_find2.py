@@ -1,6 +1,6 @@
 """lr_find2 cost, side by side in one run: fastai `lr_find`, torch-lr-finder `range_test` (with and without `val_loader`),
 and the physical floor (100 plain training steps + 100 eval forwards of one batch). Prints medians of `--repeats` runs and ratios."""
-import argparse, statistics, tempfile, time, warnings, copy
+import argparse, contextlib, statistics, tempfile, time, warnings, copy
 from pathlib import Path
 import torch
 from torch import nn
@@ -45,16 +45,18 @@ def floor(learn, num_it):
 class BareVal(Callback):
     "After every training step one eval-mode forward and loss on a cached validation batch: no events, no metrics, nothing kept or restored"
     order = 60
+    def __init__(self, batch_stats=False): self.batch_stats = batch_stats
     def before_fit(self): self.xv,self.yv = self.dls.valid.one_batch()
     def after_batch(self):
         if not self.training: return
         self.model.eval()
-        with torch.no_grad(): self.loss_func(self.model(self.xv), self.yv)
+        with torch.no_grad(), (bn_batch_stats(self.model) if self.batch_stats else contextlib.nullcontext()):
+            self.loss_func(self.model(self.xv), self.yv)
         self.model.train()
 
-def lr_find_bare_val(learn, num_it):
-    "fastai's lr_find plus the cheapest possible validation per step: what validating every step costs at the least"
-    with learn.added_cbs(BareVal()): return timed(lambda: learn.lr_find(num_it=num_it, show_plot=False, stop_div=False))
+def lr_find_bare_val(learn, num_it, batch_stats=False):
+    "fastai's lr_find plus the cheapest possible validation per step (batch norm with running or, as lr_find2's default, batch statistics)"
+    with learn.added_cbs(BareVal(batch_stats)): return timed(lambda: learn.lr_find(num_it=num_it, show_plot=False, stop_div=False))
 
 def torch_lr_finder(learn, num_it, with_val):
     from torch_lr_finder import LRFinder
@@ -68,7 +70,8 @@ def torch_lr_finder(learn, num_it, with_val):
     return t
 
 def bench(model_name, repeats, num_it):
-    rows = {k: [] for k in ['floor', 'fastai lr_find', 'fastai lr_find + bare val forward', 'lr_find2', 'lr_find2 val_every=2', 'torch-lr-finder',
+    rows = {k: [] for k in ['floor', 'fastai lr_find', 'fastai lr_find + bare val forward',
+                            'fastai lr_find + bare val forward (batch stats)', 'lr_find2', "lr_find2 bn_stats='running'", 'lr_find2 val_every=2', 'torch-lr-finder',
                             'torch-lr-finder + val_loader']}
     with tempfile.TemporaryDirectory() as d:
         learn = make_learner(model_name, Path(d))
@@ -77,7 +80,9 @@ def bench(model_name, repeats, num_it):
             rows['floor'].append(floor(make_learner(model_name, Path(d)), num_it))
             rows['fastai lr_find'].append(timed(lambda: learn.lr_find(num_it=num_it, show_plot=False, stop_div=False)))
             rows['fastai lr_find + bare val forward'].append(lr_find_bare_val(learn, num_it))
+            rows['fastai lr_find + bare val forward (batch stats)'].append(lr_find_bare_val(learn, num_it, batch_stats=True))
             rows['lr_find2'].append(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False)))
+            rows["lr_find2 bn_stats='running'"].append(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False, bn_stats='running')))
             rows['lr_find2 val_every=2'].append(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False, val_every=2)))
             rows['torch-lr-finder'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, False))
             rows['torch-lr-finder + val_loader'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, True))
@@ -110,7 +115,9 @@ def main(argv=None):
         out += ["", f"- lr_find2 / floor = **{r['lr_find2']/r['floor']:.2f}** (target <= 1.10)",
                 f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.20); with `val_every=2` "
                 f"**{r['lr_find2 val_every=2']/r['fastai lr_find']:.2f}**; the least any validation every step can cost, fastai lr_find plus a bare "
-                f"eval forward of one cached batch: **{r['fastai lr_find + bare val forward']/r['fastai lr_find']:.2f}**",
+                f"eval forward of one cached batch: **{r['fastai lr_find + bare val forward']/r['fastai lr_find']:.2f}** with batch norm's running statistics, "
+                f"**{r['fastai lr_find + bare val forward (batch stats)']/r['fastai lr_find']:.2f}** with batch statistics (lr_find2's default, #15); "
+                f"lr_find2 / that floor = **{r['lr_find2']/r['fastai lr_find + bare val forward (batch stats)']:.2f}**",
                 f"- lr_find2 / torch-lr-finder with val_loader = **{r['lr_find2']/r['torch-lr-finder + val_loader']:.2f}**", ""]
     out += scaling(3, a.num_it)
     print("\n".join(out))

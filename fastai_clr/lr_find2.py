@@ -83,7 +83,7 @@ class LRFind2Result:
     def lr(self): return self.lrs[:, -1]
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #b35edd92
+# %% ../nbs/07_lr_find2.ipynb #95de982f
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
@@ -125,11 +125,13 @@ def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
     k,v = next(iter(metrics_smooth.items()))
     return v,lower_is_better(k)
 
-def recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth:dict, tol:float=0.05):
-    "`lr_max` for `fit_one_cycle` and its index: geometric mean of the LR of the lowest smoothed training loss and the `plateau_edge` of the first metric (else the validation loss)"
-    edge,it = plateau_edge(lr, *advice_curve(val_smooth, metrics_smooth), tol),best_index(train_smooth, True)
-    if it is None and edge is None: return None,None
-    rec = edge if it is None else float(lr[it]) if edge is None else math.sqrt(edge*float(lr[it]))
+def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
+    "`lr_max` for `fit_one_cycle` and its index: the `plateau_edge` of the smoothed validation loss (without validation, the LR of the lowest smoothed training loss)"
+    rec = plateau_edge(lr, val_smooth, True, tol)
+    if rec is None:
+        it = best_index(train_smooth, True)
+        if it is None: return None,None
+        rec = float(lr[it])
     return rec,_nearest(lr, rec)
 
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
@@ -143,7 +145,7 @@ def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
 
 def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs, num_it):
     "Named tuple: the recommended `lr_max`, then suggestions from the training curve, the validation curve (`<name>_val`) and each metric (`best_<name>`); and their plot points"
-    rec,i = recommend_lr_max(lr, train_smooth, val_smooth, metrics_smooth)
+    rec,i = recommend_lr_max(lr, train_smooth, val_smooth)
     names,vals,points = ['lr_max'],[rec],{'lr_max': None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))}
     names += ['clr_base_lr', 'clr_max_lr']; vals += list(clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth)))
     n = _finite_prefix(train_smooth)
