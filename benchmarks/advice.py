@@ -108,7 +108,7 @@ def suggest(tasks=None):
             if (t, str(s), 'torch-lr-finder') not in done:
                 lr = _torch_lr_finder(make(s))
                 _append(SUGG_CSV, dict(task=t, seed=s, finder='torch-lr-finder', name='torch-lr-finder steepest', lr=lr if lr else np.nan))
-            for bn in ('batch', 'running'):
+            for bn in BN_STATS:
                 f = f'lr_find2 bn={bn}'
                 if (t, str(s), f) in done: continue
                 learn = make(s)
@@ -131,7 +131,7 @@ def lr_find2_rows(curves):
     rows = []
     for (t,s,bn),d in curves.groupby(['task', 'seed', 'bn_stats']):
         r = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
-        rows += [dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else " (bn running)"} {k}', lr=v)
+        rows += [dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else f" (bn {bn})"} {k}', lr=v)
                  for k,v in r.suggestions._asdict().items() if not k.startswith('clr_')]  # fit_clr's bounds are scored by `clr`
     return pd.DataFrame(rows)
 

@@ -18,7 +18,7 @@ from .state import attrs_kept, rng_kept
 from .metrics import metric_name
 
 # %% auto #0
-__all__ = ['BN_STATS', 'bn_batch_stats', 'ValProbe', 'distributed', 'rank', 'mean_over_ranks']
+__all__ = ['BN_STATS', 'bn_batch_stats', 'bn_refreshed', 'ValProbe', 'distributed', 'rank', 'mean_over_ranks']
 
 # %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
@@ -45,21 +45,40 @@ class _ValBatches:
             else: self.cache = None
         return b
 
-# %% ../nbs/06_probe.ipynb #69dfcfdd
+# %% ../nbs/06_probe.ipynb #c0530180
 @contextlib.contextmanager
 def bn_batch_stats(model:nn.Module, modules=None):
     "Context manager in which `model`'s batch-norm layers normalise with batch statistics in eval mode and update nothing"
-    bns = [m for m in (model.modules() if modules is None else modules)  # `modules`: the model's, when already listed
-           if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
-    saved = [(m, m.running_mean, m.running_var) for m in bns]
+    saved = [(m, m.running_mean, m.running_var) for m in _bns(model, modules)]
     try:
-        for m in bns: m.running_mean = m.running_var = None  # torch's rule: no running stats -> batch stats, even in eval
+        for m,*_ in saved: m.running_mean = m.running_var = None  # torch's rule: no running stats -> batch stats, even in eval
         yield
     finally:
         for m,rm,rv in saved: m.running_mean,m.running_var = rm,rv
 
-# %% ../nbs/06_probe.ipynb #901999fd
-BN_STATS = ('running', 'batch')  # normalise with the running statistics (as fastai's validation) or the batch's
+# %% ../nbs/06_probe.ipynb #84df870a
+def _bns(model, modules=None):
+    "The batch-norm layers of `model` that keep running statistics (`modules`: the model's, when already listed)"
+    return [m for m in (model.modules() if modules is None else modules) if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
+
+@contextlib.contextmanager
+def bn_refreshed(model:nn.Module, xb:tuple, modules=None):
+    "Context manager in which `model`'s batch-norm layers hold running statistics recomputed from the inputs `xb` with the current weights; the old ones come back on exit"
+    bns = _bns(model, modules)
+    saved = [(m, m.momentum, m.training, [b.clone() for b in (m.running_mean, m.running_var, m.num_batches_tracked) if b is not None]) for m in bns]
+    try:
+        with torch.no_grad():
+            for m in bns: m.reset_running_stats(); m.momentum = None; m.train()  # momentum None: a plain average, here over one batch
+            if bns: model(*xb)
+        for m,_,tr,_ in saved: m.train(tr)
+        yield
+    finally:
+        for m,mom,tr,bufs in saved:
+            m.momentum = mom; m.train(tr)
+            for b,v in zip([b for b in (m.running_mean, m.running_var, m.num_batches_tracked) if b is not None], bufs): b.copy_(v)
+
+# %% ../nbs/06_probe.ipynb #2d21b2a2
+BN_STATS = ('running', 'batch', 'refresh')  # normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch
 
 def _handlers(cbs) -> dict:
     "Event name -> the callbacks in `cbs` (in order) that handle it"
@@ -103,11 +122,18 @@ class ValProbe:
         for m in self.mets: m.reset()
         with rng_kept(), attrs_kept(learn, *learn.cbs, *self._mods), _dispatch_to(learn, self._cbs, self._handlers), torch.no_grad():
             if self.batches is None: self.batches = _ValBatches(learn.dls.valid, self.cache_mb*2**20)
+            xb = learn.xb  # the batch the learner saw last: in training, the one just trained on
             learn.dl,learn.training = self.batches.dl,False
-            if 'before_validate' not in self._handlers: learn.model.eval()  # TrainEvalCallback does it otherwise
-            with (bn_batch_stats(learn.model, self._mods) if self.bn_stats == 'batch' else contextlib.nullcontext()):
+            with self._bn_context(xb):  # a refresh runs the model as training left it
+                if 'before_validate' not in self._handlers: learn.model.eval()  # TrainEvalCallback does it otherwise
                 learn._with_events(self._batches, 'validate', CancelValidException)
         return dict(zip(self.names, [self._value(m) for m in self.mets]))
+
+    def _bn_context(self, xb):
+        "Batch norm as `bn_stats` says: running statistics as they are, the batch's own, or refreshed on the inputs `xb`"
+        if self.bn_stats == 'batch': return bn_batch_stats(self.learn.model, self._mods)
+        if self.bn_stats == 'refresh': return bn_refreshed(self.learn.model, xb, self._mods)
+        return contextlib.nullcontext()
 
     def _batches(self):
         learn = self.learn

@@ -96,6 +96,17 @@ def assert_same_end(a, b):
     assert torch.equal(a[2], b[2]) and (a[3] == b[3]).all()
     assert a[4] == b[4]
 
+@pytest.mark.parametrize('app', ['vision', 'segmentation', 'text_classifier', 'tabular'])
+def test_refreshed_batch_norm(app, tmp_path):
+    "lr_find2 with batch norm's running statistics recomputed on each training batch: everything restored bit for bit, no file, finite curves"
+    learn = zoo(app, tmp_path)
+    before = fingerprint(learn)
+    learn.lr_find2(start_lr=1e-7, end_lr=1., num_it=12, show_plot=False, bn_stats='refresh')
+    assert_unchanged(before, fingerprint(learn))
+    assert [p.name for p in tmp_path.rglob('*')] == [], "lr_find2 wrote a file"
+    res = learn.lr_find2_result
+    assert np.isfinite(res.val_loss[:6]).all() and res.lr[0] == 1e-7
+
 @pytest.mark.parametrize('app', list(ZOO))
 def test_tracker_leaves_training_unchanged(app, tmp_path):
     "A fit with a ValTracker ends bit for bit where the same fit without it ends, and tracks every step's validation"
