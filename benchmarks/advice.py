@@ -40,6 +40,20 @@ def tabular_digits_learner(seed):
     set_seed(seed)
     return tabular_learner(dls, layers=[200, 100], n_out=10, metrics=accuracy)
 
+def digits_mlp_learner(seed):
+    "scikit-learn digits (8x8 pixels) with an MLP that has no batch norm"
+    dls = digits_dls(seed=seed)
+    set_seed(seed)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, 10))
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+def vision_xresnet_learner(seed):
+    "fastai's `xresnet18`, from scratch, on the images of the `vision_resnet18` task"
+    from fastai.vision.models.xresnet import xresnet18
+    dls = zoo_learner('vision', seed=seed, n=768, bs=64).dls
+    set_seed(seed)
+    return Learner(dls, xresnet18(n_out=10), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
 # task -> (seed -> fresh learner, epochs of fit_one_cycle a user would run, grid of lr_max)
 TASKS = {
     'mnist1d_cnn': (lambda s: mnist1d_learner(seed=s), 6, LRS),
@@ -49,8 +63,11 @@ TASKS = {
     'vision_resnet18': (lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2]),
     'digits_cnn': (lambda s: digits_learner(seed=s), 3, LRS),
     'tabular_digits': (tabular_digits_learner, 5, LRS),
+    'digits_mlp_no_bn': (digits_mlp_learner, 5, LRS),
+    'vision_xresnet18': (vision_xresnet_learner, 3, LRS[:-2]),
 }
 HELD_OUT = ('digits_cnn', 'tabular_digits')  # added after the previous rule was chosen; the current one was chosen with them in view
+HELD_OUT_NOW = ('digits_mlp_no_bn', 'vision_xresnet18')  # added after the current rule (the validation loss's edge) was chosen
 
 def _done(csv, keys):
     if not csv.exists(): return set()
@@ -235,7 +252,8 @@ def score():
           "Regret = points of final validation accuracy below the grid's best mean, at the suggested LR (log-LR interpolation of the grid's means; "
           "suggestions outside the grid are clamped to its ends, which understates their regret). Mean over seeds. Lower is better.", "",
           f"{' and '.join(f'`{t}`' for t in HELD_OUT)} were added as a held-out check of the previous rule; the current one was chosen with every task in view, "
-          "so the honest figure for a new task is the leave-one-task-out estimate at the end.", "",
+          "so the honest figure for a new task is the leave-one-task-out estimate at the end. "
+          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check.", "",
           "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
           "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
           + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f}" for t in tasks)
