@@ -19,7 +19,6 @@ HERE = Path(__file__).parent
 GRID_CSV,SUGG_CSV = HERE/'advice_grid.csv',HERE/'advice_suggestions.csv'
 SEEDS = tuple(range(6))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
 
-def seeds_of(task): return SEEDS
 LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
 
 def mlp_learner(dls, n_in, width, seed):
@@ -73,7 +72,7 @@ def grid(tasks=None):
     done = _done(GRID_CSV, ['task', 'seed', 'lr'])
     for t in tasks or TASKS:
         make,epochs,lrs = TASKS[t]
-        for s in seeds_of(t):
+        for s in SEEDS:
             for lr in lrs:
                 if (t, str(s), str(lr)) in done: continue
                 learn = make(s)
@@ -109,7 +108,7 @@ def suggest(tasks=None):
     done = _done(SUGG_CSV, ['task', 'seed', 'finder'])
     for t in tasks or TASKS:
         make,*_ = TASKS[t]
-        for s in seeds_of(t):
+        for s in SEEDS:
             if (t, str(s), 'fastai') not in done:
                 learn = make(s)
                 with learn.no_bar(): r = learn.lr_find(suggest_funcs=(valley, slide, steep, minimum), show_plot=False)
@@ -135,21 +134,23 @@ def _regret_fn(grid_means):
     x,y = np.log10(grid_means.index.values),grid_means.values
     return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
 
-def lr_find2_rows(curves):
-    "lr_find2's suggestions recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
-    rows = []
-    for (t,s,bn),d in curves.groupby(['task', 'seed', 'bn_stats']):
-        r = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
-        rows += [dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else f" (bn {bn})"} {k}', lr=v)
-                 for k,v in r.suggestions._asdict().items() if not k.startswith('clr_')]  # fit_clr's bounds are scored by `clr`
-    return pd.DataFrame(rows)
+def range_tests(curves) -> dict:
+    "`(task, seed, bn_stats)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
+    return {k: result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
+            for k,d in curves.groupby(['task', 'seed', 'bn_stats'])}
+
+def lr_find2_rows(results:dict):
+    "lr_find2's suggestions from `range_tests`, one row each"
+    return pd.DataFrame([dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else f" (bn {bn})"} {k}', lr=v)
+                         for (t,s,bn),r in results.items() for k,v in r.suggestions._asdict().items()
+                         if not k.startswith('clr_')])  # fit_clr's bounds are scored by `clr`
 
 def candidate_rules():
     "The family `lr_max`'s rule was chosen from (name -> function of an `LRFind2Result`): what a leave-one-task-out check re-chooses among"
-    from fastai_clr.lr_find2 import plateau_edge
+    from fastai_clr.lr_find2 import plateau_edge, advice_curve
     def at(r, i): return None if i is None else float(r.lr[i])
     def tmin(r): return at(r, best_index(r.train_smooth, True))
-    curves = {'metric': lambda r: (next(iter(r.metrics_smooth.values())), False), 'val loss': lambda r: (r.val_smooth, True)}
+    curves = {'metric': lambda r: advice_curve(r.val_smooth, r.metrics_smooth), 'val loss': lambda r: (r.val_smooth, True)}
     def edge(r, c, tol): return plateau_edge(r.lr, *curves[c](r), tol)
     def best(r, c): return at(r, best_index(*curves[c](r)))
     def gm(a, b): return None if a is None or b is None else math.sqrt(a*b)
@@ -170,14 +171,12 @@ def candidate_rules():
         for d in (3, 10): rules[f'div {k} / {d}'] = lambda r, k=k, d=d: div(r, k)/d
     return rules
 
-def loto(tasks=None):
+def loto(results:dict, means, tasks):
     "Leave one task out: choose the rule of `candidate_rules` with the least mean regret on the other tasks, score it on the one left out"
-    g = pd.read_csv(GRID_CSV); stats = g.groupby(['task', 'lr']).accuracy.mean()
-    c = pd.read_csv(HERE/'advice_curves.csv'); c = c[c.bn_stats == 'batch']
-    tasks = [t for t in (tasks or TASKS) if t in set(c.task) and t in stats.index.get_level_values(0)]
     rules,rows = candidate_rules(),[]
-    for (t,s),d in c[c.task.isin(tasks)].groupby(['task', 'seed']):
-        r,reg = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}),_regret_fn(stats.loc[t])
+    for (t,s,bn),r in results.items():
+        if bn != 'batch' or t not in tasks: continue
+        reg = _regret_fn(means.loc[t])
         rows += [dict(rule=k, task=t, seed=s, regret=reg(f(r))) for k,f in rules.items()]
     tab = pd.DataFrame(rows).pivot_table(index='rule', columns='task', values='regret', aggfunc='mean')[tasks]
     out = [(t, (pick := tab.drop(columns=t).mean(1).idxmin()), tab.loc[pick, t]) for t in tasks]
@@ -195,13 +194,12 @@ CLR_CSV = HERE/'advice_clr.csv'
 def clr(tasks=None):
     "`fit_clr` (one triangle over the run) between lr_find2's `clr_base_lr` and `clr_max_lr`, per task and seed, into advice_clr.csv"
     done = _done(CLR_CSV, ['task', 'seed'])
-    curves = pd.read_csv(HERE/'advice_curves.csv')
+    results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
     for t in tasks or TASKS:
         make,epochs,_ = TASKS[t]
-        for s in seeds_of(t):
-            d = curves[(curves.task == t) & (curves.seed == s) & (curves.bn_stats == 'batch')]
-            if (t, str(s)) in done or not len(d): continue
-            sg = result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}).suggestions
+        for s in SEEDS:
+            if (t, str(s)) in done or (t, s, 'batch') not in results: continue
+            sg = results[t, s, 'batch'].suggestions
             learn = make(s)
             with learn.no_logging(), learn.no_bar():
                 learn.fit_clr(epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, epochs*len(learn.dls.train)//2))
@@ -214,7 +212,7 @@ def _clr_lines(stats, tasks):
     if not CLR_CSV.exists(): return []
     c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), base=('base_lr', 'median'), top=('max_lr', 'median'))
     rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(stats.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} |"
-            for t in tasks if t in c.index and c.loc[t, 'n'] == len(seeds_of(t))]
+            for t in tasks if t in c.index and c.loc[t, 'n'] == len(SEEDS)]
     return ["", "## fit_clr at lr_find2's bounds", "",
             "`fit_clr(epochs, clr_base_lr, clr_max_lr)`, one triangle over the run (step size half the run), same seeds and epochs; "
             "points below the grid's best `fit_one_cycle` (mean over seeds).", "",
@@ -225,10 +223,11 @@ def score():
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     g = pd.read_csv(GRID_CSV)
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
-    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(seeds_of(t))
+    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(SEEDS)
              and len(stats.loc[t]) == len(TASKS[t][2])]
     sg = pd.read_csv(SUGG_CSV)
-    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(pd.read_csv(HERE/'advice_curves.csv'))])
+    results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
+    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(results)])
     sg = sg[sg.task.isin(tasks)]
     reg = {t: _regret_fn(stats.loc[t]['mean']) for t in tasks}
     sg['regret'] = [reg[t](l) for t,l in zip(sg.task, sg.lr.astype(float))]
@@ -248,14 +247,14 @@ def score():
           f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check.", "",
           "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
           "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
-          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f}" for t in tasks)
+          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(SEEDS)):.1f}" for t in tasks)
           + ". A regret below this cannot be told from zero.", "",
           "| suggestion | " + " | ".join(tasks) + " | mean | max |", "|---|" + "---|"*(len(tasks)+2)]
     md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
     if rec is not None:
         md += ["", f"- Recommendation `lr_find2 lr_max`: mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}** (target <= 1 on every task); "
                f"fastai `valley` mean regret {valley_mean:.2f}, ratio valley/lr_max = **{valley_mean/max(rec['mean'], 1e-9):.1f}x** (target >= 3x)."]
-    md += _clr_lines(stats, tasks) + [""] + loto(tasks)
+    md += _clr_lines(stats, tasks) + [""] + loto(results, stats['mean'], tasks)
     missing = [t for t in TASKS if t not in tasks]
     if missing: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing)}."]
     (HERE/'advice.md').write_text("\n".join(md) + "\n")
