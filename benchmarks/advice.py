@@ -17,7 +17,10 @@ warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
 HERE = Path(__file__).parent
 GRID_CSV,SUGG_CSV = HERE/'advice_grid.csv',HERE/'advice_suggestions.csv'
-SEEDS = tuple(range(6))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
+SEEDS = tuple(range(12))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
+FEW_SEEDS = {'vision_resnet18': 6, 'vision_xresnet18': 6}  # 16-28 s a run here: 6 seeds; the others take 1-12 s and have 12
+
+def seeds_of(t): return SEEDS[:FEW_SEEDS.get(t, len(SEEDS))]
 
 LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
 
@@ -59,6 +62,13 @@ TASKS = {
 }
 HELD_OUT = ('digits_cnn', 'tabular_digits')  # added after the previous rule was chosen; the current one was chosen with them in view
 HELD_OUT_NOW = ('digits_mlp_no_bn', 'vision_xresnet18')  # added after the current rule (the validation loss's edge) was chosen
+HELD_OUT_MOM = ('tabular_digits', 'digits_mlp_no_bn', 'vision_xresnet18', 'vision_resnet18')  # range tests at `learn.moms[1]` run after lr_find2 was changed to it
+
+# lr_find2's probe variants (the curves' `bn_stats` column; label, lr_find2's arguments): the default, and at the optimizer's own momentum
+# instead of `learn.moms[1]` (lr_find2 before session 6) the default probe and the two other ways of handling batch norm (chosen against then)
+PROBES = {'batch': ('', {}), 'optimizer momentum': (' (optimizer momentum)', dict(mom='optimizer')),
+          'refresh, optimizer momentum': (' (bn refresh, optimizer momentum)', dict(bn_stats='refresh', mom='optimizer')),
+          'running, optimizer momentum': (' (bn running, optimizer momentum)', dict(bn_stats='running', mom='optimizer'))}
 
 def _done(csv, keys):
     if not csv.exists(): return set()
@@ -72,7 +82,7 @@ def grid(tasks=None):
     done = _done(GRID_CSV, ['task', 'seed', 'lr'])
     for t in tasks or TASKS:
         make,epochs,lrs = TASKS[t]
-        for s in SEEDS:
+        for s in seeds_of(t):
             for lr in lrs:
                 if (t, str(s), str(lr)) in done: continue
                 learn = make(s)
@@ -108,7 +118,7 @@ def suggest(tasks=None):
     done = _done(SUGG_CSV, ['task', 'seed', 'finder'])
     for t in tasks or TASKS:
         make,*_ = TASKS[t]
-        for s in SEEDS:
+        for s in seeds_of(t):
             if (t, str(s), 'fastai') not in done:
                 learn = make(s)
                 with learn.no_bar(): r = learn.lr_find(suggest_funcs=(valley, slide, steep, minimum), show_plot=False)
@@ -116,11 +126,12 @@ def suggest(tasks=None):
             if (t, str(s), 'torch-lr-finder') not in done:
                 lr = _torch_lr_finder(make(s))
                 _append(SUGG_CSV, dict(task=t, seed=s, finder='torch-lr-finder', name='torch-lr-finder steepest', lr=lr if lr else np.nan))
-            for bn in BN_STATS:
+            for bn,(_,kw) in PROBES.items():
                 f = f'lr_find2 bn={bn}'
                 if (t, str(s), f) in done: continue
                 learn = make(s)
-                with learn.no_bar(): r = learn.lr_find2(show_plot=False, bn_stats=bn, suggest_funcs=(valley, slide, steep, minimum))
+                if kw.get('mom') == 'optimizer': learn.create_opt(); kw = {**kw, 'mom': learn.opt.hypers[0]['mom']}
+                with learn.no_bar(): r = learn.lr_find2(show_plot=False, suggest_funcs=(valley, slide, steep, minimum), **kw)
                 res = learn.lr_find2_result
                 for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder=f, name=f'lr_find2 {k}', lr=np.nan if v is None else v))
                 met = next(iter(res.metrics))
@@ -134,6 +145,32 @@ def _regret_fn(grid_means):
     x,y = np.log10(grid_means.index.values),grid_means.values
     return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
 
+def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0) -> dict:
+    "Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds drawn with replacement, each bringing its grid row and its suggestions"
+    rng,x,a = np.random.default_rng(seed),np.log10(acc.columns.values.astype(float)),100*acc.values
+    idx = rng.integers(0, len(acc), (n_boot, len(acc)))
+    out = {}
+    for k,v in sugg.items():
+        l = np.log10(v.reindex(acc.index).values.astype(float))
+        out[k] = np.array([np.nanmean(m.max() - np.interp(l[i], x, m)) for i in idx for m in [a[i].mean(0)]])
+    return out
+
+def _interval_lines(g, sg, tasks, names=('lr_find2 lr_max', 'fastai valley')):
+    "How sure the headline numbers are: 95% bootstrap intervals of lr_max's regret per task and of the valley/lr_max ratio"
+    draws = {t: boot_regrets(g[g.task == t].pivot(index='seed', columns='lr', values='accuracy'),
+                             {n: sg[(sg.task == t) & (sg.name == n)].set_index('seed').lr.astype(float) for n in names}) for t in tasks}
+    q = lambda d: np.nanquantile(d, [0.025, 0.975])
+    rec,val = names
+    ratio = np.mean([draws[t][val] for t in tasks], 0)/np.maximum(np.mean([draws[t][rec] for t in tasks], 0), 1e-9)
+    md = ["", "## How sure", "", "Each task's seeds drawn with replacement 2,000 times, each seed bringing its grid row and its range test: "
+          f"95% intervals of `{rec}`'s regret (the target is <= 1 on every task).", "",
+          "| task | regret | 95% interval | target met? |", "|---|---|---|---|"]
+    for t in tasks:
+        lo,hi = q(draws[t][rec]); pt = sg[(sg.task == t) & (sg.name == rec)].regret.mean()
+        md.append(f"| {t} | {pt:.1f} | {lo:.1f} to {hi:.1f} | {'yes' if hi <= 1 else 'no' if lo > 1 else 'cannot tell'} |")
+    lo,hi = q(ratio)
+    return md + ["", f"- `{val}`'s mean regret over `{rec}`'s: 95% interval **{lo:.1f}x to {hi:.1f}x** (target >= 3x)."]
+
 def range_tests(curves) -> dict:
     "`(task, seed, bn_stats)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
     return {k: result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
@@ -141,7 +178,8 @@ def range_tests(curves) -> dict:
 
 def lr_find2_rows(results:dict):
     "lr_find2's suggestions from `range_tests`, one row each"
-    return pd.DataFrame([dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{"" if bn == "batch" else f" (bn {bn})"} {k}', lr=v)
+    return pd.DataFrame([dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{PROBES[bn][0]} {k}',
+                              lr=defaults.lr if v is None and k == 'lr_max' else v)  # no advice: `fit_one_cycle(n)` trains at `defaults.lr`
                          for (t,s,bn),r in results.items() for k,v in r.suggestions._asdict().items()
                          if not k.startswith('clr_')])  # fit_clr's bounds are scored by `clr`
 
@@ -177,7 +215,7 @@ def loto(results:dict, means, tasks):
     for (t,s,bn),r in results.items():
         if bn != 'batch' or t not in tasks: continue
         reg = _regret_fn(means.loc[t])
-        rows += [dict(rule=k, task=t, seed=s, regret=reg(f(r))) for k,f in rules.items()]
+        rows += [dict(rule=k, task=t, seed=s, regret=reg(f(r) or defaults.lr)) for k,f in rules.items()]  # no advice: `defaults.lr`, as for lr_max
     tab = pd.DataFrame(rows).pivot_table(index='rule', columns='task', values='regret', aggfunc='mean')[tasks]
     out = [(t, (pick := tab.drop(columns=t).mean(1).idxmin()), tab.loc[pick, t]) for t in tasks]
     md = [f"## Leave one task out", "", f"Choosing among {len(rules)} rules (`candidate_rules`: plateau edges of the metric and of the validation loss at three "
@@ -197,9 +235,11 @@ def clr(tasks=None):
     results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
     for t in tasks or TASKS:
         make,epochs,_ = TASKS[t]
-        for s in SEEDS:
+        for s in seeds_of(t):
             if (t, str(s)) in done or (t, s, 'batch') not in results: continue
             sg = results[t, s, 'batch'].suggestions
+            if sg.clr_base_lr is None:  # the range test's metric never improved: no bounds to read, nothing to train
+                _append(CLR_CSV, dict(task=t, seed=s, base_lr=np.nan, max_lr=np.nan, accuracy=np.nan)); continue
             learn = make(s)
             with learn.no_logging(), learn.no_bar():
                 learn.fit_clr(epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, epochs*len(learn.dls.train)//2))
@@ -210,20 +250,21 @@ def clr(tasks=None):
 def _clr_lines(stats, tasks):
     "Points of `fit_clr` at lr_find2's bounds below the best `fit_one_cycle` of the grid, per task"
     if not CLR_CSV.exists(): return []
-    c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), base=('base_lr', 'median'), top=('max_lr', 'median'))
-    rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(stats.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} |"
-            for t in tasks if t in c.index and c.loc[t, 'n'] == len(SEEDS)]
+    c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), none=('base_lr', lambda v: int(v.isna().sum())),
+                                                 base=('base_lr', 'median'), top=('max_lr', 'median'))
+    rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(stats.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} | {c.loc[t, 'none']} |"
+            for t in tasks if t in c.index and c.loc[t, 'n'] == len(seeds_of(t))]
     return ["", "## fit_clr at lr_find2's bounds", "",
             "`fit_clr(epochs, clr_base_lr, clr_max_lr)`, one triangle over the run (step size half the run), same seeds and epochs; "
-            "points below the grid's best `fit_one_cycle` (mean over seeds).", "",
-            "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle |", "|---|---|---|---|---|", *rows] if rows else []
+            "points below the grid's best `fit_one_cycle` (mean over the seeds with bounds; a range test whose metric never improves gives none).", "",
+            "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle | seeds without bounds |", "|---|---|---|---|---|---|", *rows] if rows else []
 
 def score():
     "Regret table (advice.md) and one plot per task (advice.png)"
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     g = pd.read_csv(GRID_CSV)
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
-    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(SEEDS)
+    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(seeds_of(t))
              and len(stats.loc[t]) == len(TASKS[t][2])]
     sg = pd.read_csv(SUGG_CSV)
     results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
@@ -239,22 +280,25 @@ def score():
     rec = tab.loc['lr_find2 lr_max'] if 'lr_find2 lr_max' in tab.index else None
     fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
     md = ["# LR advice: regret against a grid search", "",
-          f"`fit_one_cycle` over a grid of `lr_max` ({len(SEEDS)} seeds each; `advice_grid.csv`); each finder run once per seed on a fresh learner. "
+          f"`fit_one_cycle` over a grid of `lr_max` ({len(SEEDS)} seeds each, {', '.join(f'{n} for {t}' for t,n in FEW_SEEDS.items())}; `advice_grid.csv`); each finder run once per seed on a fresh learner. "
           "Regret = points of final validation accuracy below the grid's best mean, at the suggested LR (log-LR interpolation of the grid's means; "
           "suggestions outside the grid are clamped to its ends, which understates their regret). Mean over seeds. Lower is better.", "",
           f"{' and '.join(f'`{t}`' for t in HELD_OUT)} were added as a held-out check of the previous rule; the current one was chosen with every task in view, "
           "so the honest figure for a new task is the leave-one-task-out estimate at the end. "
-          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check.", "",
+          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check. "
+          "The range test runs at `learn.moms[1]` since session 6 (the rows marked *optimizer momentum* are the same tests at the optimizer's own momentum); "
+          f"that change was made after measuring five tasks, and {', '.join(f'`{t}`' for t in HELD_OUT_MOM)} were measured after it was made.", "",
+          "A range test whose validation loss never improves gives no `lr_max`; it is scored at `defaults.lr`, the LR `fit_one_cycle(n)` then trains at.", "",
           "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
           "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
-          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(SEEDS)):.1f}" for t in tasks)
+          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f}" for t in tasks)
           + ". A regret below this cannot be told from zero.", "",
           "| suggestion | " + " | ".join(tasks) + " | mean | max |", "|---|" + "---|"*(len(tasks)+2)]
     md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
     if rec is not None:
         md += ["", f"- Recommendation `lr_find2 lr_max`: mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}** (target <= 1 on every task); "
                f"fastai `valley` mean regret {valley_mean:.2f}, ratio valley/lr_max = **{valley_mean/max(rec['mean'], 1e-9):.1f}x** (target >= 3x)."]
-    md += _clr_lines(stats, tasks) + [""] + loto(results, stats['mean'], tasks)
+    md += _interval_lines(g, sg, tasks) + _clr_lines(stats, tasks) + [""] + loto(results, stats['mean'], tasks)
     missing = [t for t in TASKS if t not in tasks]
     if missing: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing)}."]
     (HERE/'advice.md').write_text("\n".join(md) + "\n")

@@ -28,12 +28,12 @@ from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
 __all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs',
            'result_from_curves', 'plot_lr_find2']
 
-# %% ../nbs/07_lr_find2.ipynb #8e3928e9
+# %% ../nbs/07_lr_find2.ipynb #6b4967d2
 class LRFind2Callback(Callback):
     "LR range test with validation tracking; used by `Learner.lr_find2`"
     order,run_valid = 60,False
     def __init__(self, start_lr, end_lr, num_it=100, stop_div=True, linear=False, val_every=1, n_val_batches=1, smooth=0.98,
-                 val_cache_mb=256., bn_stats='batch', show_bar=False):
+                 val_cache_mb=256., bn_stats='batch', mom=None, show_bar=False):
         store_attr()
         self.sched = sched_lin if linear else sched_exp
 
@@ -42,6 +42,7 @@ class LRFind2Callback(Callback):
         self.best,self.stop_reason,self.ema = math.inf,'num_it',DebiasedEMA(self.smooth)
         self.probe = ValProbe(self.learn, self.n_val_batches, self.bn_stats, self.val_cache_mb, exclude=self) if self.n_val_batches else None
         self.met_names = [metric_name(m) for m in self.learn.metrics]
+        if self.mom is not None and 'mom' in self.opt.hypers[0]: self.opt.set_hyper('mom', self.mom)  # put back with the optimizer's state
         self.pbar = progress_bar(range(self.num_it), leave=False) if self.show_bar else None
         if self.pbar is not None: self.pbar.update(0)
 
@@ -83,7 +84,7 @@ class LRFind2Result:
     def lr(self): return self.lrs[:, -1]
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #95de982f
+# %% ../nbs/07_lr_find2.ipynb #e1d4a7bc
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
@@ -126,9 +127,10 @@ def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
     return v,lower_is_better(k)
 
 def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
-    "`lr_max` for `fit_one_cycle` and its index: the `plateau_edge` of the smoothed validation loss (without validation, the LR of the lowest smoothed training loss)"
+    "`lr_max` for `fit_one_cycle` and its index: the `plateau_edge` of the smoothed validation loss (without validation, the LR of the lowest smoothed training loss); None when the validation loss never improves"
     rec = plateau_edge(lr, val_smooth, True, tol)
     if rec is None:
+        if np.isfinite(np.asarray(val_smooth, dtype=float)).any(): return None,None  # the model learned nothing it could show: no advice
         it = best_index(train_smooth, True)
         if it is None: return None,None
         rec = float(lr[it])
@@ -162,9 +164,9 @@ def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs
         if idx is not None: points[f'best_{k}'] = (float(lr[idx]), float(v[idx]))
     return collections.namedtuple('SuggestedLRs2', [o.replace(' ', '_') for o in names])(*vals), points
 
-# %% ../nbs/07_lr_find2.ipynb #5a8a8fba
+# %% ../nbs/07_lr_find2.ipynb #114bb4f7
 def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, suggest_funcs, val_every, n_val_batches, smooth, val_cache_mb, device,
-                    bn_stats):
+                    bn_stats, mom):
     "Check every argument of `lr_find2` before anything runs; returns per-group start and end LRs and the suggestion functions"
     check_real('num_it', num_it, 2, integer=True)
     for k,v in dict(stop_div=stop_div, linear=linear).items():
@@ -175,6 +177,7 @@ def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, sugge
     check_real('smooth', smooth, 0, 1, hi_incl=False)
     check_real('val_cache_mb', val_cache_mb, 0)
     check_choice('bn_stats', bn_stats, BN_STATS)
+    if mom is not None: check_real('mom', mom, 0, 1, hi_incl=False)
     if suggest_funcs is None: suggest_funcs = ()
     if callable(suggest_funcs): suggest_funcs = (suggest_funcs,)
     if not isinstance(suggest_funcs, (tuple, list)) or not all(callable(f) for f in suggest_funcs):
@@ -188,21 +191,25 @@ def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, sugge
         raise ValueError("`learn.dls` has no validation batches: pass `n_val_batches=0` for a training-only range test")
     return (s if len(s) > 1 else float(s[0])),(e if len(e) > 1 else float(e[0])),tuple(suggest_funcs)
 
-# %% ../nbs/07_lr_find2.ipynb #26dfe503
+# %% ../nbs/07_lr_find2.ipynb #c01d1168
 @patch
 def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bool=True, linear:bool=False, wd=None, show_plot:bool=True,
              suggest_funcs=(valley,), val_every:int=1, n_val_batches:int=1, smooth:float=0.98, val_cache_mb:float=256., device='cpu',
-             bn_stats:str='batch', cbs=None):
+             bn_stats:str='batch', mom:float|None=None, cbs=None):
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
     s,e,funcs = _check_lr_find2(self, start_lr, end_lr, num_it, stop_div, linear, wd, suggest_funcs, val_every, n_val_batches, smooth,
-                                val_cache_mb, device, bn_stats)
+                                val_cache_mb, device, bn_stats, mom)
+    if mom is None and getattr(self, 'moms', None): mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
     n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
-    cb = LRFind2Callback(s, e, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats,
+    cb = LRFind2Callback(s, e, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats, mom,
                          show_bar=hasattr(self, 'progress') and rank() == 0)
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
         with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)  # `cbs`: extra callbacks for this test only
     res = _make_result(cb, funcs, num_it, smooth, linear)
     self.lr_find2_result = res
+    if res.suggestions.lr_max is None and rank() == 0:
+        warnings.warn("lr_find2 has no `lr_max` to recommend: the validation loss never fell below its first value, so the model learned "
+                      "nothing it could show in this range test; run it again with a larger `num_it` or a higher `start_lr`")
     if show_plot and rank() == 0: res.plot()
     return res.suggestions
 

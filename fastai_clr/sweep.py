@@ -42,13 +42,7 @@ def sweep_settings(wd=None, moms=None, bs=None) -> list:
     if not axes: raise ValueError("one of `wd`, `moms` or `bs` must be given: a sweep needs a setting to vary")
     return [dict(zip(axes, combo)) for combo in itertools.product(*axes.values())]
 
-# %% ../nbs/09_sweep.ipynb #da514d9d
-class _FixedMom(Callback):
-    "Holds the optimizer's `mom` at `mom` during a range test"
-    order = 0
-    def __init__(self, mom): self.mom = mom
-    def before_fit(self): self.opt.set_hyper('mom', self.mom)
-
+# %% ../nbs/09_sweep.ipynb #6d5c9732
 @contextlib.contextmanager
 def _batch_size(learn, bs):
     "`learn.dls` with training batches of `bs` over the same datasets inside the block, the learner's own `DataLoaders` after it"
@@ -126,17 +120,17 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_sweep.ipynb #65179e0b
+# %% ../nbs/09_sweep.ipynb #15966dba
 @patch
 def lr_find2_sweep(self:Learner, wd=None, moms=None, bs=None, show_plot:bool=True, **kwargs) -> LRSweepResult:
     "One `lr_find2` (with `kwargs`) per setting of `wd`, `moms` and `bs` (every combination), the learner left as it was after each"
     settings = sweep_settings(wd, moms, bs)
-    if 'wd' in kwargs or 'cbs' in kwargs: raise TypeError("`wd` is swept here, and `cbs` is set per setting: pass neither in `kwargs`")
+    if 'mom' in kwargs and moms is not None: raise TypeError("`mom` is swept here: pass its values as `moms`, not `mom` in `kwargs`")
     results = []
     bar = progress_bar(settings, leave=False) if hasattr(self, 'progress') and rank() == 0 else settings
     for s in bar:
         with _batch_size(self, s.get('bs')):
-            self.lr_find2(wd=s.get('wd'), show_plot=False, cbs=_FixedMom(s['mom']) if 'mom' in s else None, **kwargs)
+            self.lr_find2(wd=s.get('wd'), show_plot=False, **({'mom': s['mom']} if 'mom' in s else {}), **kwargs)
         results.append(self.lr_find2_result)
     res = LRSweepResult(settings, results)
     self.lr_find2_sweep_result = res

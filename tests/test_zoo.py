@@ -107,6 +107,22 @@ def test_refreshed_batch_norm(app, tmp_path):
     res = learn.lr_find2_result
     assert np.isfinite(res.val_loss[:6]).all() and res.lr[0] == 1e-7
 
+class SeenMom(Callback):
+    "Records the optimizer's momentum at every training step"
+    def before_fit(self): self.moms = []
+    def before_batch(self): self.moms.append(self.opt.hypers[0]['mom'])
+
+@pytest.mark.parametrize('app', ['text_classifier', 'collab'])
+def test_range_test_momentum(app, tmp_path):
+    "lr_find2 runs at the momentum fit_one_cycle pairs with its peak LR (0.7 for fastai's text learners), and puts the optimizer's own back"
+    learn = zoo(app, tmp_path)
+    learn.create_opt()
+    mom0,before,seen = learn.opt.hypers[0]['mom'],fingerprint(learn),SeenMom()
+    learn.lr_find2(num_it=6, show_plot=False, cbs=seen)
+    assert set(seen.moms) == {learn.moms[1]} and learn.moms[1] != mom0
+    assert learn.opt.hypers[0]['mom'] == mom0
+    assert_unchanged(before, fingerprint(learn))
+
 @pytest.mark.parametrize('app', list(ZOO))
 def test_tracker_leaves_training_unchanged(app, tmp_path):
     "A fit with a ValTracker ends bit for bit where the same fit without it ends, and tracks every step's validation"
