@@ -171,6 +171,10 @@ def _interval_lines(g, sg, tasks, names=('lr_find2 lr_max', 'fastai valley')):
     lo,hi = q(ratio)
     return md + ["", f"- `{val}`'s mean regret over `{rec}`'s: 95% interval **{lo:.1f}x to {hi:.1f}x** (target >= 3x)."]
 
+def advised(lr):
+    "The LR a user trains at after a suggestion: the suggestion, or `defaults.lr` (what `fit_one_cycle(n)` uses) when there is none"
+    return defaults.lr if lr is None else lr
+
 def range_tests(curves) -> dict:
     "`(task, seed, bn_stats)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
     return {k: result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
@@ -179,7 +183,7 @@ def range_tests(curves) -> dict:
 def lr_find2_rows(results:dict):
     "lr_find2's suggestions from `range_tests`, one row each"
     return pd.DataFrame([dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{PROBES[bn][0]} {k}',
-                              lr=defaults.lr if v is None and k == 'lr_max' else v)  # no advice: `fit_one_cycle(n)` trains at `defaults.lr`
+                              lr=advised(v) if k == 'lr_max' else v)
                          for (t,s,bn),r in results.items() for k,v in r.suggestions._asdict().items()
                          if not k.startswith('clr_')])  # fit_clr's bounds are scored by `clr`
 
@@ -215,7 +219,7 @@ def loto(results:dict, means, tasks):
     for (t,s,bn),r in results.items():
         if bn != 'batch' or t not in tasks: continue
         reg = _regret_fn(means.loc[t])
-        rows += [dict(rule=k, task=t, seed=s, regret=reg(f(r) or defaults.lr)) for k,f in rules.items()]  # no advice: `defaults.lr`, as for lr_max
+        rows += [dict(rule=k, task=t, seed=s, regret=reg(advised(f(r)))) for k,f in rules.items()]
     tab = pd.DataFrame(rows).pivot_table(index='rule', columns='task', values='regret', aggfunc='mean')[tasks]
     out = [(t, (pick := tab.drop(columns=t).mean(1).idxmin()), tab.loc[pick, t]) for t in tasks]
     md = [f"## Leave one task out", "", f"Choosing among {len(rules)} rules (`candidate_rules`: plateau edges of the metric and of the validation loss at three "

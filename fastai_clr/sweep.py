@@ -120,7 +120,7 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_sweep.ipynb #15966dba
+# %% ../nbs/09_sweep.ipynb #4ecd266b
 @patch
 def lr_find2_sweep(self:Learner, wd=None, moms=None, bs=None, show_plot:bool=True, **kwargs) -> LRSweepResult:
     "One `lr_find2` (with `kwargs`) per setting of `wd`, `moms` and `bs` (every combination), the learner left as it was after each"
@@ -130,7 +130,7 @@ def lr_find2_sweep(self:Learner, wd=None, moms=None, bs=None, show_plot:bool=Tru
     bar = progress_bar(settings, leave=False) if hasattr(self, 'progress') and rank() == 0 else settings
     for s in bar:
         with _batch_size(self, s.get('bs')):
-            self.lr_find2(wd=s.get('wd'), show_plot=False, **({'mom': s['mom']} if 'mom' in s else {}), **kwargs)
+            self.lr_find2(show_plot=False, **{k: s[k] for k in ('wd', 'mom') if k in s}, **kwargs)
         results.append(self.lr_find2_result)
     res = LRSweepResult(settings, results)
     self.lr_find2_sweep_result = res
