@@ -2,64 +2,24 @@
 (several seeds, cached in advice_grid.csv), then every contender's suggested LR on the same learners (advice_suggestions.csv),
 scored by regret: points of final accuracy below the grid's best mean, at the suggested LR (log-LR interpolation).
 `python benchmarks/advice.py grid|suggest|clr|score` (`make bench-advice` runs them all; cached rows are reused)."""
-import argparse, math, time, warnings
+import argparse, math, sys, time, warnings
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np, pandas as pd, torch
 from torch import nn
-from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, defaults, set_seed
+from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
-from fastai_clr.zoo import zoo_learner
-from fastai_clr.data import digits_arrays
+from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS
+from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
 HERE = Path(__file__).parent
 GRID_CSV,SUGG_CSV = HERE/'advice_grid.csv',HERE/'advice_suggestions.csv'
-SEEDS = tuple(range(12))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
-FEW_SEEDS = {'vision_resnet18': 6, 'vision_xresnet18': 6}  # 16-28 s a run here: 6 seeds; the others take 1-12 s and have 12
+def seeds_of(t): return TASKS[t].seeds
 
-def seeds_of(t): return SEEDS[:FEW_SEEDS.get(t, len(SEEDS))]
-
-LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
-
-def mlp_learner(dls, n_in, width, seed):
-    "A fresh learner on `dls` with an MLP that has no batch norm (two hidden layers of `width`)"
-    set_seed(seed)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(n_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
-    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
-
-def tabular_digits_learner(seed):
-    "`tabular_learner` on scikit-learn digits read as 64 continuous columns (the same split as `digits_learner`)"
-    from fastai.tabular.all import TabularDataLoaders, Normalize, CategoryBlock, tabular_learner
-    x,y,xv,yv = digits_arrays()
-    cols = [f'p{i}' for i in range(64)]
-    df = pd.DataFrame(np.concatenate([x.reshape(len(x), -1), xv.reshape(len(xv), -1)]), columns=cols).assign(y=np.concatenate([y, yv]))
-    dls = TabularDataLoaders.from_df(df, procs=[Normalize], cont_names=cols, y_names='y', y_block=CategoryBlock(),
-                                     valid_idx=list(range(len(x), len(df))), bs=64, seed=seed)
-    set_seed(seed)
-    return tabular_learner(dls, layers=[200, 100], n_out=10, metrics=accuracy)
-
-def vision_xresnet_learner(seed):
-    "fastai's `xresnet18`, from scratch, on the images of the `vision_resnet18` task"
-    from fastai.vision.models.xresnet import xresnet18
-    dls = zoo_learner('vision', seed=seed, n=768, bs=64).dls
-    set_seed(seed)
-    return Learner(dls, xresnet18(n_out=10), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
-
-# task -> (seed -> fresh learner, epochs of fit_one_cycle a user would run, grid of lr_max)
-TASKS = {
-    'mnist1d_cnn': (lambda s: mnist1d_learner(seed=s), 6, LRS),
-    'mnist1d_mlp_no_bn': (lambda s: mlp_learner(mnist1d_dls(seed=s), 40, 256, s), 6, LRS),
-    'tabular': (lambda s: zoo_learner('tabular', seed=s, n=2000), 5, LRS[:-1]),
-    'text_awd_lstm': (lambda s: zoo_learner('text_classifier', seed=s, n=800), 5, LRS[:-1]),
-    'vision_resnet18': (lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2]),
-    'digits_cnn': (lambda s: digits_learner(seed=s), 3, LRS),
-    'tabular_digits': (tabular_digits_learner, 5, LRS),
-    'digits_mlp_no_bn': (lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
-    'vision_xresnet18': (vision_xresnet_learner, 3, LRS[:-2]),
-}
 HELD_OUT = ('digits_cnn', 'tabular_digits')  # added after the previous rule was chosen; the current one was chosen with them in view
 HELD_OUT_NOW = ('digits_mlp_no_bn', 'vision_xresnet18')  # added after the current rule (the validation loss's edge) was chosen
 HELD_OUT_MOM = ('tabular_digits', 'digits_mlp_no_bn', 'vision_xresnet18', 'vision_resnet18')  # range tests at `learn.moms[1]` run after lr_find2 was changed to it
@@ -81,54 +41,33 @@ def grid(tasks=None):
     "Final accuracy of `fit_one_cycle(epochs, lr)` for every task, seed and LR; rows already in advice_grid.csv are kept"
     done = _done(GRID_CSV, ['task', 'seed', 'lr'])
     for t in tasks or TASKS:
-        make,epochs,lrs = TASKS[t]
-        for s in seeds_of(t):
-            for lr in lrs:
+        task = TASKS[t]
+        for s in task.seeds:
+            for lr in task.lrs:
                 if (t, str(s), str(lr)) in done: continue
-                learn = make(s)
+                learn = task.make(s)
                 t0 = time.perf_counter()
-                with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, lr)
+                with learn.no_logging(), learn.no_bar(): task.fit(learn, task.epochs, lr)
                 acc = float(learn.recorder.values[-1][-1])
-                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=epochs, accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
+                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} lr {lr:g}: {acc:.4f}", flush=True)
-
-class _Unpacked(nn.Module):
-    "A fastai model as torch-lr-finder calls it: one argument (a tuple for several inputs), one tensor out (an RNN's first output)"
-    def __init__(self, m): super().__init__(); self.m = m
-    def forward(self, x):
-        out = self.m(*x) if isinstance(x, (tuple, list)) else self.m(x)
-        return out[0] if isinstance(out, (tuple, list)) else out
-
-def _torch_lr_finder(learn):
-    "torch-lr-finder's range test (Adam from 1e-7 to 10, 100 steps) and its steepest-gradient suggestion"
-    import matplotlib; matplotlib.use('Agg')
-    from torch_lr_finder import LRFinder, TrainDataLoaderIter
-    class FastaiIter(TrainDataLoaderIter):
-        def inputs_labels_from_batch(self, b): n = getattr(learn.dls, 'n_inp', 1); return (b[0] if n == 1 else tuple(b[:n])),b[n]
-    opt = torch.optim.Adam(learn.model.parameters(), lr=1e-7)
-    lf = LRFinder(_Unpacked(learn.model), opt, learn.loss_func, device='cpu')
-    lf.range_test(FastaiIter(learn.dls.train), end_lr=10, num_iter=100)
-    try: _,lr = lf.plot(suggest_lr=True)
-    except Exception: lr = None
-    import matplotlib.pyplot as plt; plt.close('all')
-    return lr
 
 def suggest(tasks=None):
     "Every contender's suggestions on fresh learners of every task and seed, into advice_suggestions.csv; lr_find2's curves into advice_curves.csv"
     done = _done(SUGG_CSV, ['task', 'seed', 'finder'])
     for t in tasks or TASKS:
-        make,*_ = TASKS[t]
+        make = TASKS[t].make
         for s in seeds_of(t):
             if (t, str(s), 'fastai') not in done:
                 learn = make(s)
                 with learn.no_bar(): r = learn.lr_find(suggest_funcs=(valley, slide, steep, minimum), show_plot=False)
                 for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder='fastai', name=f'fastai {k}', lr=float(v)))
             if (t, str(s), 'torch-lr-finder') not in done:
-                lr = _torch_lr_finder(make(s))
+                lr = torch_lr_finder(make(s))
                 _append(SUGG_CSV, dict(task=t, seed=s, finder='torch-lr-finder', name='torch-lr-finder steepest', lr=lr if lr else np.nan))
             for bn,(_,kw) in PROBES.items():
                 f = f'lr_find2 bn={bn}'
-                if (t, str(s), f) in done: continue
+                if (t, str(s), f) in done or (bn != 'batch' and TASKS[t].transfer): continue  # the probe variants were chosen against before the transfer tasks
                 learn = make(s)
                 if kw.get('mom') == 'optimizer': learn.create_opt(); kw = {**kw, 'mom': learn.opt.hypers[0]['mom']}
                 with learn.no_bar(): r = learn.lr_find2(show_plot=False, suggest_funcs=(valley, slide, steep, minimum), **kw)
@@ -238,8 +177,9 @@ def clr(tasks=None):
     done = _done(CLR_CSV, ['task', 'seed'])
     results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
     for t in tasks or TASKS:
-        make,epochs,_ = TASKS[t]
+        make,epochs = TASKS[t].make,TASKS[t].epochs
         for s in seeds_of(t):
+            if TASKS[t].transfer: break  # fit_clr trains from scratch; the transfer recipes are fine_tune and ULMFiT
             if (t, str(s)) in done or (t, s, 'batch') not in results: continue
             sg = results[t, s, 'batch'].suggestions
             if sg.clr_base_lr is None:  # the range test's metric never improved: no bounds to read, nothing to train
@@ -263,67 +203,185 @@ def _clr_lines(stats, tasks):
             "points below the grid's best `fit_one_cycle` (mean over the seeds with bounds; a range test whose metric never improves gives none).", "",
             "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle | seeds without bounds |", "|---|---|---|---|---|---|", *rows] if rows else []
 
+LRFREE_CSV,COST_CSV = HERE/'advice_lrfree.csv',HERE/'advice_cost.csv'
+
+def lr_free(tasks=None):
+    "Final accuracy of every learning-rate-free contender (`advice_contenders.LR_FREE`) on every task and seed, same epochs: advice_lrfree.csv"
+    for n,p in missing().items(): print(f"skipping {n}: `{p}` is not installed (pip install -e '.[bench]')", flush=True)
+    done = _done(LRFREE_CSV, ['task', 'seed', 'contender'])
+    for t in tasks or TASKS:
+        task = TASKS[t]
+        for s in task.seeds:
+            for n in LR_FREE:
+                if n in missing() or (t, str(s), n) in done: continue
+                learn = task.make(s)
+                t0 = time.perf_counter()
+                acc = train_lr_free(learn, n, task.epochs, task.transfer)
+                _append(LRFREE_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
+                print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
+
+def cost(tasks=None):
+    "Seconds of each range test on every task (seed 0, fresh learners): advice_cost.csv; Lightning's is the same 100-step training-only test as fastai's"
+    done = _done(COST_CSV, ['task', 'finder'])
+    tests = {'fastai': lambda l: l.lr_find(show_plot=False), 'lr_find2': lambda l: l.lr_find2(show_plot=False), 'torch-lr-finder': torch_lr_finder}
+    for t in tasks or TASKS:
+        for f,run in tests.items():
+            if (t, f) in done: continue
+            learn = TASKS[t].make(TASKS[t].seeds[0])
+            t0 = time.perf_counter()
+            with learn.no_bar(): run(learn)
+            _append(COST_CSV, dict(task=t, finder=f, seconds=time.perf_counter()-t0))
+
+def lightning_rows(curves):
+    "Lightning's suggestion on each recorded range test (at the optimizer's momentum, as Lightning runs it, where that curve was recorded)"
+    rows = []
+    for (t,s),d in curves.groupby(['task', 'seed']):
+        d = d[d.bn_stats == ('optimizer momentum' if (d.bn_stats == 'optimizer momentum').any() else 'batch')].sort_values('step')
+        for log,n in ((False, 'lightning suggestion'), (True, 'lightning suggestion (log-LR slope)')):
+            rows.append(dict(task=t, seed=s, finder='lightning', name=n, lr=lightning_suggestion(d.lr.values, d.train_loss.values, log)))
+    return pd.DataFrame(rows)
+
+HEADLINE = ['lr_find2 lr_max', 'fastai valley', 'fastai minimum', 'fastai steep', 'fastai slide', 'torch-lr-finder steepest', 'lightning suggestion', 'lightning suggestion (log-LR slope)']
+COST_OF = {'lr_find2 lr_max': 'lr_find2', 'torch-lr-finder steepest': 'torch-lr-finder'}  # the others read fastai's 100-step test  # finder -> its range test
+
+def run_regrets(runs:pd.DataFrame, means:dict) -> pd.DataFrame:
+    "LR-free runs scored like suggestions: points of final accuracy below the grid's best `fit_one_cycle` mean, per seed"
+    return runs.assign(name=runs.contender, regret=[100*(means[t].max() - a) for t,a in zip(runs.task, runs.accuracy)])
+
+def boot_mean_regret(g, rows, names, tasks, n_boot=2000):
+    "95% bootstrap interval of each name's regret averaged over `tasks`: each task's seeds drawn with replacement, each bringing its grid row and its own run or suggestion"
+    rng,out = np.random.default_rng(0),{n: np.zeros(n_boot) for n in names}
+    for t in tasks:
+        acc = g[g.task == t].pivot(index='seed', columns='lr', values='accuracy')
+        x,a = np.log10(acc.columns.values.astype(float)),100*acc.values
+        idx = rng.integers(0, len(acc), (n_boot, len(acc)))
+        best = np.array([a[i].mean(0).max() for i in idx])
+        for n in names:
+            r = rows[(rows.task == t) & (rows.name == n)].set_index('seed').reindex(acc.index)
+            if 'accuracy' in r and r.accuracy.notna().any(): v = np.array([np.nanmean(100*r.accuracy.values[i]) for i in idx])  # a run
+            else:
+                l = np.log10(r.lr.values.astype(float))
+                v = np.array([np.nanmean(np.interp(l[i], x, a[i].mean(0))) for i in idx])
+            out[n] += (best - v)/len(tasks)
+    return {n: np.nanquantile(d, [0.025, 0.975]) for n,d in out.items()}
+
+def contender_table(g, rows, stats, tasks, title, costs, lrfree_s):
+    "The headline table of one group of tasks: each contender's regret per task, mean with its 95% interval, worst, and extra seconds"
+    names = [n for n in HEADLINE + list(LR_FREE) if n in set(rows.name)]
+    tab = rows[rows.name.isin(names)].pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=tasks)
+    tab = tab[tab.notna().all(1)]
+    ci = boot_mean_regret(g, rows, tab.index, tasks)
+    tab['mean'],tab['max'] = tab[tasks].mean(1),tab[tasks].max(1)
+    tab = tab.sort_values('mean')
+    run_s = {t: g[g.task == t].seconds.mean() for t in tasks}
+    def extra(n):  # a range test's seconds, or an LR-free run's seconds beyond a fit_one_cycle run's
+        if n in LR_FREE: return np.mean([lrfree_s.get((t, n), np.nan) - run_s[t] for t in tasks])
+        return np.mean([costs.get((t, COST_OF.get(n, 'fastai')), np.nan) for t in tasks])
+    md = [f"## {title}", "", "| contender | " + " | ".join(tasks) + " | mean | 95% interval | max | extra s per task |", "|---|" + "---|"*(len(tasks)+4)]
+    md += [f"| {n} | " + " | ".join(f"{v:.1f}" for v in r[tasks]) + f" | **{r['mean']:.1f}** | {ci[n][0]:.1f} to {ci[n][1]:.1f} | {r['max']:.1f} | {extra(n):+.1f} |"
+           for n,r in tab.iterrows()]
+    return md,tab
+
 def score():
-    "Regret table (advice.md) and one plot per task (advice.png)"
+    "Regret tables (advice.md): contenders on the from-scratch and the transfer tasks, then every reading; plots in advice.png and advice_contenders.png"
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     g = pd.read_csv(GRID_CSV)
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
     tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(seeds_of(t))
-             and len(stats.loc[t]) == len(TASKS[t][2])]
+             and len(stats.loc[t]) == len(TASKS[t].lrs)]
+    curves = pd.read_csv(HERE/'advice_curves.csv')
+    results = range_tests(curves)
     sg = pd.read_csv(SUGG_CSV)
-    results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
-    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(results)])
+    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(results), lightning_rows(curves)])
     sg = sg[sg.task.isin(tasks)]
     reg = {t: _regret_fn(stats.loc[t]['mean']) for t in tasks}
     sg['regret'] = [reg[t](l) for t,l in zip(sg.task, sg.lr.astype(float))]
-    tab = sg.pivot_table(index='name', columns='task', values='regret', aggfunc='mean')[tasks]
-    tab['mean'],tab['max'] = tab[tasks].mean(1),tab[tasks].max(1)
+    means = {t: stats.loc[t]['mean'] for t in tasks}
+    runs = pd.read_csv(LRFREE_CSV) if LRFREE_CSV.exists() else pd.DataFrame(columns=['task', 'seed', 'contender', 'accuracy', 'seconds'])
+    runs = run_regrets(runs[runs.task.isin(tasks)], means)
+    complete = runs.groupby(['task', 'name']).seed.count()
+    runs = runs[np.array([complete[t, n] == len(seeds_of(t)) for t,n in zip(runs.task, runs.name)], dtype=bool)]
+    rows = pd.concat([sg, runs], ignore_index=True)
+    costs = pd.read_csv(COST_CSV).set_index(['task', 'finder']).seconds.to_dict() if COST_CSV.exists() else {}
+    lrfree_s = runs.groupby(['task', 'name']).seconds.mean().to_dict()
+    scratch,transfer = [t for t in tasks if t in SCRATCH],[t for t in tasks if t in TRANSFER]
+    md_s,tab_s = contender_table(g, rows, stats, scratch, "From scratch: `fit_one_cycle(epochs, lr)` at each suggestion, against LR-free optimizers", costs, lrfree_s)
+    md_t,tab_t = contender_table(g, rows, stats, transfer, "Fine-tuning a pretrained model: `fine_tune(epochs, base_lr)` (ULMFiT's recipe for text) at each suggestion of the frozen learner's range test", costs, lrfree_s) if transfer else ([], None)
+    tab = sg[sg.task.isin(scratch)].pivot_table(index='name', columns='task', values='regret', aggfunc='mean')[scratch]
+    tab['mean'],tab['max'] = tab[scratch].mean(1),tab[scratch].max(1)
     tab = tab.sort_values('mean')
     best = {t: f"{stats.loc[t]['mean'].idxmax():g} ({100*stats.loc[t]['mean'].max():.1f}%)" for t in tasks}
-    valley_mean = tab.loc['fastai valley', 'mean'] if 'fastai valley' in tab.index else np.nan
-    rec = tab.loc['lr_find2 lr_max'] if 'lr_find2 lr_max' in tab.index else None
     fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
+    def headline(tb, group):
+        if tb is None or 'lr_find2 lr_max' not in tb.index: return []
+        rec,val = tb.loc['lr_find2 lr_max'],tb.loc['fastai valley', 'mean'] if 'fastai valley' in tb.index else np.nan
+        others = tb.drop(index='lr_find2 lr_max')['mean']
+        return ["", f"- {group}: `lr_find2 lr_max` mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}**; fastai `valley` {val:.2f} "
+                f"(**{val/max(rec['mean'], 1e-9):.1f}x**); best other contender: {others.idxmin()} at {others.min():.2f}."]
     md = ["# LR advice: regret against a grid search", "",
-          f"`fit_one_cycle` over a grid of `lr_max` ({len(SEEDS)} seeds each, {', '.join(f'{n} for {t}' for t,n in FEW_SEEDS.items())}; `advice_grid.csv`); each finder run once per seed on a fresh learner. "
-          "Regret = points of final validation accuracy below the grid's best mean, at the suggested LR (log-LR interpolation of the grid's means; "
-          "suggestions outside the grid are clamped to its ends, which understates their regret). Mean over seeds. Lower is better.", "",
-          f"{' and '.join(f'`{t}`' for t in HELD_OUT)} were added as a held-out check of the previous rule; the current one was chosen with every task in view, "
-          "so the honest figure for a new task is the leave-one-task-out estimate at the end. "
-          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check. "
-          "The range test runs at `learn.moms[1]` since session 6 (the rows marked *optimizer momentum* are the same tests at the optimizer's own momentum); "
-          f"that change was made after measuring five tasks, and {', '.join(f'`{t}`' for t in HELD_OUT_MOM)} were measured after it was made.", "",
-          "A range test whose validation loss never improves gives no `lr_max`; it is scored at `defaults.lr`, the LR `fit_one_cycle(n)` then trains at.", "",
+          f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds each, fewer where a run is slow: "
+          f"{', '.join(f'{TASKS[t].n_seeds} for {t}' for t in tasks if TASKS[t].n_seeds < len(SEEDS))}; `advice_grid.csv`); each finder run once per seed on a fresh learner "
+          "(`advice_suggestions.csv`, its curves in `advice_curves.csv`); each LR-free optimizer trained once per seed with the same epochs (`advice_lrfree.csv`). "
+          "Regret = points of final validation accuracy below the grid's best mean: at the suggested LR for a finder (log-LR interpolation of the grid's means; "
+          "suggestions outside the grid are clamped to its ends, which understates their regret), of the run itself for an LR-free optimizer. Mean over seeds. Lower is better. "
+          "The 95% interval is the bootstrap of the mean over the group's tasks (each task's seeds drawn with replacement, 2,000 times). "
+          "*Extra s per task*: a range test's seconds (seed 0; Lightning's is a 100-step training-only test like fastai's), or an LR-free run's seconds beyond an Adam `fit_one_cycle` run's.", "",
+          *md_s, *headline(tab_s, 'From scratch'), "", *md_t, *headline(tab_t, 'Fine-tuning'), "",
           "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
           "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
           + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f}" for t in tasks)
           + ". A regret below this cannot be told from zero.", "",
-          "| suggestion | " + " | ".join(tasks) + " | mean | max |", "|---|" + "---|"*(len(tasks)+2)]
+          "## Every reading, from scratch", "",
+          f"{' and '.join(f'`{t}`' for t in HELD_OUT)} were added as a held-out check of the previous rule; the current one was chosen with every task in view, "
+          "so the honest figure for a new task is the leave-one-task-out estimate at the end. "
+          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check. "
+          "The range test runs at `learn.moms[1]` since session 6 (the rows marked *optimizer momentum* are the same tests at the optimizer's own momentum); "
+          f"that change was made after measuring five tasks, and {', '.join(f'`{t}`' for t in HELD_OUT_MOM)} were measured after it was made. "
+          f"The transfer tasks ({', '.join(f'`{t}`' for t in transfer)}) were added after every rule was fixed: they are held out for all of them.", "",
+          "A range test whose validation loss never improves gives no `lr_max`; it is scored at `defaults.lr`, the LR `fit_one_cycle(n)` then trains at.", "",
+          "| suggestion | " + " | ".join(scratch) + " | mean | max |", "|---|" + "---|"*(len(scratch)+2)]
     md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
-    if rec is not None:
-        md += ["", f"- Recommendation `lr_find2 lr_max`: mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}** (target <= 1 on every task); "
-               f"fastai `valley` mean regret {valley_mean:.2f}, ratio valley/lr_max = **{valley_mean/max(rec['mean'], 1e-9):.1f}x** (target >= 3x)."]
-    md += _interval_lines(g, sg, tasks) + _clr_lines(stats, tasks) + [""] + loto(results, stats['mean'], tasks)
-    missing = [t for t in TASKS if t not in tasks]
-    if missing: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing)}."]
+    md += _interval_lines(g, sg, tasks) + _clr_lines(stats, scratch) + [""] + loto(results, stats['mean'], scratch)
+    missing_tasks = [t for t in TASKS if t not in tasks]
+    if missing_tasks: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing_tasks)}."]
     (HERE/'advice.md').write_text("\n".join(md) + "\n")
-    show = ['fastai valley', 'fastai minimum', 'fastai steep', 'torch-lr-finder steepest', 'lr_find2 valley', 'lr_find2 lr_max']
+    _plot_tasks(plt, stats, sg, runs, tasks)
+    _plot_contenders(plt, [(tb, grp) for tb,grp in ((tab_s, 'from scratch'), (tab_t, 'fine-tuning')) if tb is not None])
+    print("\n".join(md))
+
+def _plot_tasks(plt, stats, sg, runs, tasks):
+    "advice.png: each task's grid (mean, std) with the median suggestion of each finder, and each LR-free optimizer's mean accuracy"
+    show = ['fastai valley', 'fastai minimum', 'fastai steep', 'torch-lr-finder steepest', 'lightning suggestion', 'lr_find2 lr_max']
     nc = min(4, len(tasks)); nr = math.ceil(len(tasks)/nc)
     fig,axs = plt.subplots(nr, nc, figsize=(4.5*nc, 3.8*nr), squeeze=False)
     for ax in axs.flat[len(tasks):]: ax.axis('off')
     for ax,t in zip(axs.flat, tasks):
         st = stats.loc[t]
-        ax.errorbar(st.index, 100*st['mean'], yerr=100*st['std'], fmt='-o', color='k', capsize=3, label='fit_one_cycle grid (mean, std)')
+        ax.errorbar(st.index, 100*st['mean'], yerr=100*st['std'], fmt='-o', color='k', capsize=3, label='grid (mean, std)')
         for j,n in enumerate(show):
             v = sg[(sg.task == t) & (sg.name == n)].lr.astype(float).dropna()
             if len(v): ax.axvline(float(np.exp(np.log(v).median())), color=f'C{j}', ls='--', label=f'{n}')
-        ax.set_xscale('log'); ax.set_xlabel('lr_max (log scale)'); ax.set_ylabel('final accuracy (%)'); ax.set_title(t)
-    axs[0][0].legend(fontsize=7); fig.suptitle('Final accuracy vs lr_max, with the median suggestion of each finder'); fig.tight_layout()
+        for j,(n,a) in enumerate(runs[runs.task == t].groupby('name').accuracy.mean().items()):
+            ax.axhline(100*a, color=f'C{j+len(show)}', ls=':', label=f'{n} (no LR)')
+        ax.set_xscale('log'); ax.set_xlabel('LR (log scale)'); ax.set_ylabel('final accuracy (%)'); ax.set_title(t)
+    axs[0][0].legend(fontsize=6); fig.suptitle('Final accuracy vs LR, the median suggestion of each finder, and the LR-free optimizers'); fig.tight_layout()
     fig.savefig(HERE/'advice.png', dpi=90)
-    print("\n".join(md))
+
+def _plot_contenders(plt, tabs):
+    "advice_contenders.png: each contender's regret per task (a column of dots) and its mean, one panel per group of tasks"
+    fig,axs = plt.subplots(1, len(tabs), figsize=(7*len(tabs), 4.5), squeeze=False)
+    for ax,(tb,grp) in zip(axs[0], tabs):
+        ts = [c for c in tb.columns if c not in ('mean', 'max')]
+        for i,(n,r) in enumerate(tb.iterrows()):
+            ax.scatter([i]*len(ts), r[ts], s=12, color='grey', alpha=0.7)
+            ax.scatter([i], [r['mean']], s=60, color='C3' if n == 'lr_find2 lr_max' else 'C0', marker='_', linewidths=3)
+        ax.set_xticks(range(len(tb))); ax.set_xticklabels(tb.index, rotation=60, ha='right', fontsize=7)
+        ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
+    fig.tight_layout(); fig.savefig(HERE/'advice_contenders.png', dpi=90)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('step', choices=['grid', 'suggest', 'clr', 'score', 'all'])  # score also writes the leave-one-task-out check
+    p.add_argument('step', choices=['grid', 'suggest', 'clr', 'lr_free', 'cost', 'score', 'all'])  # score also writes the leave-one-task-out check
     p.add_argument('--tasks', nargs='*', default=None)
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
@@ -331,4 +389,6 @@ if __name__ == '__main__':
     if a.step in ('grid', 'all'): grid(a.tasks)
     if a.step in ('suggest', 'all'): suggest(a.tasks)
     if a.step in ('clr', 'all'): clr(a.tasks)
+    if a.step in ('lr_free', 'all'): lr_free(a.tasks)
+    if a.step in ('cost', 'all'): cost(a.tasks)
     if a.step in ('score', 'all'): score()

@@ -18,7 +18,8 @@ from .state import attrs_kept, rng_kept, copy_state_
 from .metrics import metric_name
 
 # %% auto #0
-__all__ = ['BN_STATS', 'bn_batch_stats', 'bn_refreshed', 'ValProbe', 'distributed', 'rank', 'mean_over_ranks']
+__all__ = ['BN_STATS', 'bn_batch_stats', 'recompute_bn_stats_', 'bn_refreshed', 'ValProbe', 'distributed', 'rank',
+           'mean_over_ranks']
 
 # %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
@@ -56,23 +57,33 @@ def bn_batch_stats(model:nn.Module, modules=None):
     finally:
         for m,rm,rv in saved: m.running_mean,m.running_var = rm,rv
 
-# %% ../nbs/06_probe.ipynb #82fe5a5f
+# %% ../nbs/06_probe.ipynb #7acb7124
 def _bns(model, modules=None):
     "The batch-norm layers of `model` that keep running statistics (`modules`: the model's, when already listed)"
     return [m for m in (model.modules() if modules is None else modules) if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
 
+def recompute_bn_stats_(model:nn.Module, batches, modules=None) -> int:
+    "Replace the running statistics of `model`'s batch-norm layers by the plain average over `batches` (tuples of inputs) at the current weights; returns how many layers"
+    bns = _bns(model, modules)
+    saved = [(m, m.momentum, m.training) for m in bns]
+    try:
+        with torch.no_grad():
+            for m in bns: m.reset_running_stats(); m.momentum = None; m.train()  # momentum None: torch's cumulative average
+            if bns:
+                for xb in batches: model(*xb)
+    finally:
+        for m,mom,tr in saved: m.momentum = mom; m.train(tr)
+    return len(bns)
+
 @contextlib.contextmanager
 def bn_refreshed(model:nn.Module, xb:tuple, modules=None):
     "Context manager in which `model`'s batch-norm layers hold running statistics recomputed from the inputs `xb` with the current weights; the old ones come back on exit"
-    saved = [(m, m.momentum, m.training, {k:b.clone() for k,b in m.state_dict().items()}) for m in _bns(model, modules)]
+    saved = [(m, {k:b.clone() for k,b in m.state_dict().items()}) for m in _bns(model, modules)]
     try:
-        with torch.no_grad():
-            for m,*_ in saved: m.reset_running_stats(); m.momentum = None; m.train()  # momentum None: a plain average, here over one batch
-            if saved: model(*xb)
-        for m,_,tr,_ in saved: m.train(tr)
+        recompute_bn_stats_(model, [xb], [m for m,_ in saved])
         yield
     finally:
-        for m,mom,tr,sd in saved: m.momentum = mom; m.train(tr); copy_state_(m, sd)
+        for m,sd in saved: copy_state_(m, sd)
 
 # %% ../nbs/06_probe.ipynb #2d21b2a2
 BN_STATS = ('running', 'batch', 'refresh')  # normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch

@@ -1,0 +1,202 @@
+"""The advice benchmark's tasks: each a fresh learner per seed, the training recipe a user would run on it, its epochs and its
+grid of LRs. From-scratch tasks train with `fit_one_cycle`; transfer tasks start from a backbone pretrained here on a source
+task (cached in benchmarks/.cache, never committed: there are no downloads, so pretraining is the real path) and train with
+`fine_tune` or ULMFiT's gradual unfreezing."""
+import functools, re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+import numpy as np, pandas as pd, torch
+from torch import nn
+from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, set_seed, params
+from fastai.torch_core import TensorImage, TensorCategory
+from fastai_clr.all import *
+from fastai_clr.zoo import zoo_learner, digits_images, text_corpus, _SMALL_AWD
+from fastai_clr.data import digits_arrays, mnist1d_arrays, TensorPairs, TensorData, _seeded_dls
+
+CACHE = Path(__file__).parent/'.cache'  # pretrained backbones (gitignored)
+SEEDS = tuple(range(12))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
+LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
+FT_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)  # fine-tuning LRs sit lower: fastai's default base_lr is 2e-3
+
+def one_cycle(learn, epochs, lr, **kw): learn.fit_one_cycle(epochs, lr, **kw)
+def fine_tune(learn, epochs, lr, **kw): learn.fine_tune(epochs, lr, **kw)
+
+def ulmfit(learn, epochs, lr, **kw):
+    "ULMFiT's gradual unfreezing from the fastai course, scaled by its first `lr`: head, then two, three, all groups with `slice(lr/2.6**4, lr)`"
+    learn.fit_one_cycle(1, lr, **kw)
+    for n,k in ((-2, 2), (-3, 4)): learn.freeze_to(n); learn.fit_one_cycle(1, slice(lr/k/2.6**4, lr/k), **kw)
+    learn.unfreeze(); learn.fit_one_cycle(epochs-3, slice(lr/20/2.6**4, lr/20), **kw)
+
+@dataclass
+class Task:
+    "One benchmark task: `make(seed)` a fresh learner (frozen for transfer tasks), trained by `fit(learn, epochs, lr)` over the grid `lrs`"
+    make:Callable; epochs:int; lrs:tuple; fit:Callable=one_cycle; n_seeds:int=len(SEEDS); transfer:bool=False
+    @property
+    def seeds(self): return SEEDS[:self.n_seeds]
+
+def mlp_learner(dls, n_in, width, seed):
+    "A fresh learner on `dls` with an MLP that has no batch norm (two hidden layers of `width`)"
+    set_seed(seed)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(n_in, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+def tabular_digits_learner(seed):
+    "`tabular_learner` on scikit-learn digits read as 64 continuous columns (the same split as `digits_learner`)"
+    from fastai.tabular.all import TabularDataLoaders, Normalize, CategoryBlock, tabular_learner
+    x,y,xv,yv = digits_arrays()
+    cols = [f'p{i}' for i in range(64)]
+    df = pd.DataFrame(np.concatenate([x.reshape(len(x), -1), xv.reshape(len(xv), -1)]), columns=cols).assign(y=np.concatenate([y, yv]))
+    dls = TabularDataLoaders.from_df(df, procs=[Normalize], cont_names=cols, y_names='y', y_block=CategoryBlock(),
+                                     valid_idx=list(range(len(x), len(df))), bs=64, seed=seed)
+    set_seed(seed)
+    return tabular_learner(dls, layers=[200, 100], n_out=10, metrics=accuracy)
+
+def vision_xresnet_learner(seed):
+    "fastai's `xresnet18`, from scratch, on the images of the `vision_resnet18` task"
+    from fastai.vision.models.xresnet import xresnet18
+    dls = zoo_learner('vision', seed=seed, n=768, bs=64).dls
+    set_seed(seed)
+    return Learner(dls, xresnet18(n_out=10), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+# ---- transfer: a backbone pretrained once (seed 0) on a source task, cached; each seed gets a fresh head and data order ----
+
+def _cached(name, pretrain):
+    "The state dict `pretrain()` returns, computed once and kept in `CACHE/name.pt`"
+    f = CACHE/f'{name}.pt'
+    if not f.exists():
+        CACHE.mkdir(exist_ok=True)
+        print(f"pretraining {name} (once; cached in {f})", flush=True)
+        torch.save(pretrain(), f)
+    return torch.load(f, weights_only=False)
+
+def _split_mnist1d(classes, n=None):
+    "MNIST-1D signals of `classes` only, labels renumbered from 0: `(x, y, x_test, y_test)` shaped for `mnist1d_cnn`"
+    x,y,xt,yt = mnist1d_arrays()
+    pick = lambda a,b: (a[np.isin(b, classes)][:n, None], np.searchsorted(classes, b[np.isin(b, classes)][:n]))
+    return (*pick(x, y), *pick(xt, yt))
+
+def _mnist1d_body_learner(classes, seed, n=None, bs=128):
+    "A `Learner` on the MNIST-1D signals of `classes` with `mnist1d_cnn` split into body (convolutions) and head, two parameter groups"
+    x,y,xt,yt = _split_mnist1d(np.array(classes), n)
+    mk = lambda a,b: TensorData(torch.from_numpy(a), torch.from_numpy(b))
+    dls = _seeded_dls(mk(x, y), mk(xt, yt), bs, seed, None)
+    set_seed(seed)
+    m = mnist1d_cnn(n_out=len(classes))
+    model = nn.Sequential(m[:4], m[4:])
+    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=lambda m: [params(m[0]), params(m[1])])
+
+def _pretrain_mnist1d():
+    learn = _mnist1d_body_learner((0, 1, 2, 3, 4), 0)
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 1e-2)
+    return learn.model[0].state_dict()
+
+def mnist1d_transfer_learner(seed):
+    "MNIST-1D CNN whose convolutions were pretrained on classes 0-4, frozen, with a fresh head for classes 5-9 (1000 training signals)"
+    body = _cached('mnist1d_cnn_0-4', _pretrain_mnist1d)
+    learn = _mnist1d_body_learner((5, 6, 7, 8, 9), seed, n=1000, bs=64)
+    learn.model[0].load_state_dict(body)
+    learn.freeze()
+    return learn
+
+_SHAPES = ('disc', 'square', 'triangle', 'ring', 'cross')
+
+def shapes_images(n, size=32, seed=0):
+    "`n` noisy RGB images `(n, 3, size, size)` of one of five shapes (`_SHAPES`) at a random place, size and colour, and the shape's index"
+    rng = np.random.RandomState(seed)
+    yy,xx = np.mgrid[:size, :size]
+    im,y = np.zeros((n, 3, size, size), np.float32),rng.randint(len(_SHAPES), size=n)
+    for i,k in enumerate(y):
+        cx,cy = rng.randint(size//4, size - size//4, 2); r = rng.randint(size//8, size//4 + 1)
+        dx,dy = abs(xx-cx),abs(yy-cy)
+        sel = [dx**2 + dy**2 < r*r, (dx < r) & (dy < r), (yy-cy < r) & (dx < (yy-cy+r)/2), abs(np.sqrt(dx**2 + dy**2) - r*0.8) < 1.5,
+               ((dx < r/4) & (dy < r)) | ((dy < r/4) & (dx < r))][k]
+        im[i] = rng.rand(3, 1, 1)*0.3
+        im[i][:, sel] = (rng.rand(3)*0.6 + 0.4)[:, None]
+        im[i] += rng.randn(3, size, size).astype(np.float32)*0.1
+    return torch.from_numpy(im),torch.from_numpy(y)
+
+def _image_dls(x, y, xv, yv, seed, bs=64):
+    mk = lambda a,b: TensorPairs(zip(TensorImage(a), TensorCategory(b)))
+    return _seeded_dls(mk(x, y), mk(xv, yv), bs, seed, None)
+
+def _pretrain_resnet():
+    from fastai.vision.learner import vision_learner
+    from torchvision.models import resnet18
+    (x,y),(xv,yv) = shapes_images(3000, seed=1),shapes_images(500, seed=2)
+    set_seed(0)
+    learn = vision_learner(_image_dls(x, y, xv, yv, 0), resnet18, pretrained=False, n_out=len(_SHAPES), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(5, 3e-3)
+    print(f"resnet18 on shapes: {float(learn.validate()[1]):.3f} accuracy", flush=True)
+    return learn.model[0].state_dict()
+
+def vision_transfer_learner(seed):
+    "`vision_learner(resnet18)` whose body was pretrained on five synthetic shapes, frozen, with a fresh head for scikit-learn digits (768 images)"
+    from fastai.vision.learner import vision_learner
+    from torchvision.models import resnet18
+    body = _cached('resnet18_shapes', _pretrain_resnet)
+    x,y,xv,yv = digits_images(32)
+    set_seed(seed)
+    learn = vision_learner(_image_dls(x[:768], y[:768], xv, yv, seed), resnet18, pretrained=False, n_out=10, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    learn.model[0].load_state_dict(body)
+    learn.freeze()  # what `vision_learner(pretrained=True)` does
+    return learn
+
+_FILLER_SHIFT = 30  # the target corpus draws its filler words from w30..w109: 50 of its 80 words are in the language model's vocabulary
+
+def source_corpus(n, seed=0, frac=0.5, length=24):
+    "The language model's unlabelled corpus: `n` documents of one sentiment each, every word a sentiment word of it with probability `frac`, else a filler"
+    from fastai_clr.zoo import _POS, _NEG
+    rng = np.random.RandomState(seed)
+    def doc(words): return ' '.join(rng.choice(words) if rng.rand() < frac else f'w{rng.randint(80)}' for _ in range(length))
+    return pd.DataFrame(dict(text=[doc(_POS if rng.randint(2) else _NEG) for _ in range(n)]))
+
+def shifted_corpus(n, seed=0):
+    "`n` labelled documents of `text_corpus` (mixed sentiment, labelled by the majority) with their filler words from a shifted range"
+    df = text_corpus(n, seed=seed)
+    df['text'] = df.text.str.replace(r'\bw(\d+)\b', lambda m: f'w{int(m.group(1)) + _FILLER_SHIFT}', regex=True)
+    return df
+
+def _pretrain_awd_lstm():
+    from fastai.text.all import TextDataLoaders, language_model_learner, AWD_LSTM, BaseTokenizer
+    from fastai.text.models.awdlstm import awd_lstm_lm_config
+    from fastai.torch_core import get_model
+    dls = TextDataLoaders.from_df(source_corpus(6000, seed=7), text_col='text', is_lm=True, valid_pct=0.1, seed=0, bs=32, seq_len=16,
+                                  tok_tfm=BaseTokenizer())
+    set_seed(0)
+    learn = language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_lm_config, **_SMALL_AWD})
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 3e-2, moms=(0.8, 0.7, 0.8))
+    print(f"AWD-LSTM language model: {float(learn.validate()[1]):.3f} next-word accuracy", flush=True)
+    return dict(encoder=get_model(learn.model)[0].state_dict(), vocab=list(dls.vocab))
+
+def text_transfer_learner(seed):
+    "ULMFiT's classifier: an AWD-LSTM encoder pretrained as a language model on one corpus, frozen, classifying a shifted corpus (800 documents)"
+    from fastai.text.all import TextDataLoaders, text_classifier_learner, AWD_LSTM, BaseTokenizer
+    from fastai.text.models.awdlstm import awd_lstm_clas_config
+    from fastai.torch_core import get_model
+    lm = _cached('awd_lstm_lm', _pretrain_awd_lstm)
+    dls = TextDataLoaders.from_df(shifted_corpus(1000, seed=1000), text_col='text', label_col='label', valid_pct=0.2, seed=seed, bs=32,
+                                  seq_len=72, tok_tfm=BaseTokenizer(), text_vocab=lm['vocab'])
+    set_seed(seed)
+    learn = text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **_SMALL_AWD})
+    get_model(learn.model)[0].module.load_state_dict(lm['encoder'])  # what `learn.load_encoder` reads from a file
+    learn.freeze()
+    return learn
+
+# task name -> Task; the transfer tasks' learners come frozen, as a user has them before `lr_find` and `fine_tune`
+TASKS = {
+    'mnist1d_cnn': Task(lambda s: mnist1d_learner(seed=s), 6, LRS),
+    'mnist1d_mlp_no_bn': Task(lambda s: mlp_learner(mnist1d_dls(seed=s), 40, 256, s), 6, LRS),
+    'tabular': Task(lambda s: zoo_learner('tabular', seed=s, n=2000), 5, LRS[:-1]),
+    'text_awd_lstm': Task(lambda s: zoo_learner('text_classifier', seed=s, n=800), 5, LRS[:-1]),
+    'vision_resnet18': Task(lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2], n_seeds=6),  # 16-28 s a run here
+    'digits_cnn': Task(lambda s: digits_learner(seed=s), 3, LRS),
+    'tabular_digits': Task(tabular_digits_learner, 5, LRS),
+    'digits_mlp_no_bn': Task(lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
+    'vision_xresnet18': Task(vision_xresnet_learner, 3, LRS[:-2], n_seeds=6),
+    'ft_mnist1d_cnn': Task(mnist1d_transfer_learner, 3, FT_LRS, fine_tune, transfer=True),
+    'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True),
+    'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True),
+}
+SCRATCH = [t for t,k in TASKS.items() if not k.transfer]
+TRANSFER = [t for t,k in TASKS.items() if k.transfer]
