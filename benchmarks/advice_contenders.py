@@ -68,20 +68,18 @@ def _one_cycle(learn, n, lr): learn.fit_one_cycle(n, lr)
 def _schedule_free(learn, n, lr): learn.fit(n, lr, cbs=ScheduleFreeCallback())
 
 def _staged(fit):
-    "A `fine_tune` made of `fit`: one epoch with the body frozen, then `epochs` unfrozen, at one LR (an LR-free optimizer sets its own step)"
+    "A `fine_tune` made of `fit`: one epoch with the body frozen, then `epochs` unfrozen, at one LR for every group (Prodigy and D-Adaptation refuse per-group LRs, and set their own step)"
     def recipe(learn, epochs, lr):
         learn.freeze(); fit(learn, 1, lr)
         learn.unfreeze(); fit(learn, epochs, lr)
     return recipe
 
-def _fine_tune(learn, epochs, lr): learn.fine_tune(epochs, lr)
-
 # name -> (package, opt_func, lr, recipe from scratch, recipe when fine-tuning)
 LR_FREE = {
     'Prodigy + cosine': ('prodigyopt', _wrapped('prodigyopt', 'Prodigy'), 1., _cosine, _staged(_cosine)),
-    'Prodigy + fit_one_cycle': ('prodigyopt', _wrapped('prodigyopt', 'Prodigy'), 1., _one_cycle, _fine_tune),
+    'Prodigy + fit_one_cycle': ('prodigyopt', _wrapped('prodigyopt', 'Prodigy'), 1., _one_cycle, _staged(_one_cycle)),  # Prodigy refuses fine_tune's per-group LRs
     'schedule-free AdamW': ('schedulefree', _wrapped('schedulefree', 'AdamWScheduleFree'), 2.5e-3, _schedule_free, _staged(_schedule_free)),
-    'D-Adapt Adam + fit_one_cycle': ('dadaptation', _wrapped('dadaptation', 'DAdaptAdam'), 1., _one_cycle, _fine_tune),
+    'D-Adapt Adam + fit_one_cycle': ('dadaptation', _wrapped('dadaptation', 'DAdaptAdam'), 1., _one_cycle, _staged(_one_cycle)),  # so does D-Adaptation
 }
 
 def missing() -> dict:

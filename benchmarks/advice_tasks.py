@@ -12,7 +12,7 @@ from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, set_seed, par
 from fastai.torch_core import TensorImage, TensorCategory
 from fastai_clr.all import *
 from fastai_clr.zoo import zoo_learner, digits_images, text_corpus, _SMALL_AWD
-from fastai_clr.data import digits_arrays, mnist1d_arrays, TensorPairs, TensorData, _seeded_dls
+from fastai_clr.data import digits_arrays, TensorPairs, _seeded_dls
 
 CACHE = Path(__file__).parent/'.cache'  # pretrained backbones (gitignored)
 SEEDS = tuple(range(12))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
@@ -70,34 +70,9 @@ def _cached(name, pretrain):
         torch.save(pretrain(), f)
     return torch.load(f, weights_only=False)
 
-def _split_mnist1d(classes, n=None):
-    "MNIST-1D signals of `classes` only, labels renumbered from 0: `(x, y, x_test, y_test)` shaped for `mnist1d_cnn`"
-    x,y,xt,yt = mnist1d_arrays()
-    pick = lambda a,b: (a[np.isin(b, classes)][:n, None], np.searchsorted(classes, b[np.isin(b, classes)][:n]))
-    return (*pick(x, y), *pick(xt, yt))
-
-def _mnist1d_body_learner(classes, seed, n=None, bs=128):
-    "A `Learner` on the MNIST-1D signals of `classes` with `mnist1d_cnn` split into body (convolutions) and head, two parameter groups"
-    x,y,xt,yt = _split_mnist1d(np.array(classes), n)
-    mk = lambda a,b: TensorData(torch.from_numpy(a), torch.from_numpy(b))
-    dls = _seeded_dls(mk(x, y), mk(xt, yt), bs, seed, None)
-    set_seed(seed)
-    m = mnist1d_cnn(n_out=len(classes))
-    model = nn.Sequential(m[:4], m[4:])
-    return Learner(dls, model, loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=lambda m: [params(m[0]), params(m[1])])
-
-def _pretrain_mnist1d():
-    learn = _mnist1d_body_learner((0, 1, 2, 3, 4), 0)
-    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 1e-2)
-    return learn.model[0].state_dict()
-
-def mnist1d_transfer_learner(seed):
-    "MNIST-1D CNN whose convolutions were pretrained on classes 0-4, frozen, with a fresh head for classes 5-9 (1000 training signals)"
-    body = _cached('mnist1d_cnn_0-4', _pretrain_mnist1d)
-    learn = _mnist1d_body_learner((5, 6, 7, 8, 9), seed, n=1000, bs=64)
-    learn.model[0].load_state_dict(body)
-    learn.freeze()
-    return learn
+def mnist1d_transfer(seed):
+    "`mnist1d_transfer_learner`: MNIST-1D CNN whose convolutions were pretrained on digits 0-4, frozen, with a fresh head for 5-9 (1000 training signals)"
+    return mnist1d_transfer_learner(_cached('mnist1d_cnn_0-4', mnist1d_pretrained_body), seed, n_train=1000, bs=64)
 
 _SHAPES = ('disc', 'square', 'triangle', 'ring', 'cross')
 
@@ -194,7 +169,7 @@ TASKS = {
     'tabular_digits': Task(tabular_digits_learner, 5, LRS),
     'digits_mlp_no_bn': Task(lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
     'vision_xresnet18': Task(vision_xresnet_learner, 3, LRS[:-2], n_seeds=6),
-    'ft_mnist1d_cnn': Task(mnist1d_transfer_learner, 3, FT_LRS, fine_tune, transfer=True),
+    'ft_mnist1d_cnn': Task(mnist1d_transfer, 3, FT_LRS + (1.,), fine_tune, transfer=True),
     'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True),
     'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True),
 }

@@ -12,10 +12,12 @@ from torch import nn
 from fastai.data.load import DataLoader
 from fastai.basics import DataLoaders, Learner, accuracy, set_seed, default_device, CrossEntropyLossFlat
 from fastai.layers import ConvLayer
+from fastai.torch_core import params
 
 # %% auto #0
 __all__ = ['mnist1d_arrays', 'TensorPairs', 'TensorData', 'TensorBatchDL', 'mnist1d_dls', 'mnist1d_cnn', 'mnist1d_learner',
-           'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner']
+           'mnist1d_split_learner', 'mnist1d_pretrained_body', 'mnist1d_transfer_learner', 'digits_arrays',
+           'digits_dls', 'digits_cnn', 'digits_learner']
 
 # %% ../nbs/01_data.ipynb #590f7427
 @functools.lru_cache(maxsize=4)
@@ -90,6 +92,32 @@ def mnist1d_learner(seed:int=42, # seeds the data order and the weights
     dls = mnist1d_dls(bs=bs, seed=seed, n_train=n_train)
     set_seed(seed)
     return Learner(dls, mnist1d_cnn(nf), loss_func=kwargs.pop('loss_func', CrossEntropyLossFlat()), metrics=accuracy, **kwargs)
+
+# %% ../nbs/01_data.ipynb #139cba0e
+def mnist1d_split_learner(classes, # the MNIST-1D digits to keep, relabelled 0..len(classes)-1
+                          seed:int=42, n_train:int|None=None, bs:int=128) -> Learner:
+    "A `Learner` on the MNIST-1D signals of `classes` only, with `mnist1d_cnn` as body (convolutions) and head: two parameter groups"
+    x,y,xt,yt = mnist1d_arrays()
+    classes = np.asarray(classes)
+    def pick(a, b): keep = np.isin(b, classes); return TensorData(torch.from_numpy(a[keep][:n_train, None]), torch.from_numpy(np.searchsorted(classes, b[keep][:n_train])))
+    dls = _seeded_dls(pick(x, y), pick(xt, yt), bs, seed, None)
+    set_seed(seed)
+    m = mnist1d_cnn(n_out=len(classes))
+    return Learner(dls, nn.Sequential(m[:4], m[4:]), loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=lambda m: [params(m[0]), params(m[1])])
+
+def mnist1d_pretrained_body(epochs:int=10, lr:float=1e-2) -> dict:
+    "State dict of `mnist1d_cnn`'s convolutions after `fit_one_cycle(epochs, lr)` on MNIST-1D digits 0-4 (seed 0): the source task"
+    learn = mnist1d_split_learner((0, 1, 2, 3, 4), 0)
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, lr)
+    return learn.model[0].state_dict()
+
+def mnist1d_transfer_learner(body:dict, # from `mnist1d_pretrained_body`
+                             seed:int=42, n_train:int=1000, bs:int=64) -> Learner:
+    "A frozen `Learner` for MNIST-1D digits 5-9 (`n_train` signals) whose body is the pretrained `body`, with a fresh head"
+    learn = mnist1d_split_learner((5, 6, 7, 8, 9), seed, n_train, bs)
+    learn.model[0].load_state_dict(body)
+    learn.freeze()
+    return learn
 
 # %% ../nbs/01_data.ipynb #aa9b5258
 @functools.lru_cache(maxsize=1)

@@ -79,9 +79,20 @@ class LRFind2Result:
     "Everything `lr_find2` recorded, per step: LRs (one column per group), raw and smoothed losses and metrics, suggestions"
     lrs:np.ndarray; train_loss:np.ndarray; train_smooth:np.ndarray; val_loss:np.ndarray; val_smooth:np.ndarray
     metrics:dict; metrics_smooth:dict; suggestions:tuple; points:dict; stop_reason:str; linear:bool=False
+    n_groups:int=1; frozen_idx:int=0  # the learner's parameter groups when tested, and how many of them were frozen
 
     @property
     def lr(self): return self.lrs[:, -1]
+    @property
+    def usage(self) -> str:
+        "The call to pass `lr_max` to, for the learner as it was tested: `fine_tune` when frozen, a `slice` when unfrozen with groups"
+        lr = self.suggestions.lr_max
+        if lr is None: return "no lr_max: the validation loss never improved in this range test"
+        if self.n_groups > 1 and self.frozen_idx > 0:
+            return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the test trained the head only; fine_tune trains it at base_lr, "
+                    f"then every group at slice(base_lr/2/100, base_lr/2)")
+        if self.n_groups > 1: return f"learn.fit_one_cycle(epochs, slice({lr/100:.2g}, {lr:.2g}))  # the last group at lr_max; earlier ones lower (fine_tune's lr_mult=100)"
+        return f"learn.fit_one_cycle(epochs, {lr:.2g})"
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
 # %% ../nbs/07_lr_find2.ipynb #e1d4a7bc
@@ -203,14 +214,16 @@ def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bo
     n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
     cb = LRFind2Callback(s, e, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats, mom,
                          show_bar=hasattr(self, 'progress') and rank() == 0)
+    groups = (len(self.splitter(self.model)), 0) if self.opt is None else (len(self.opt.param_lists), self.opt.frozen_idx)  # as tested
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
         with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)  # `cbs`: extra callbacks for this test only
     res = _make_result(cb, funcs, num_it, smooth, linear)
+    res.n_groups,res.frozen_idx = groups
     self.lr_find2_result = res
     if res.suggestions.lr_max is None and rank() == 0:
         warnings.warn("lr_find2 has no `lr_max` to recommend: the validation loss never fell below its first value, so the model learned "
                       "nothing it could show in this range test; run it again with a larger `num_it` or a higher `start_lr`")
-    if show_plot and rank() == 0: res.plot()
+    if show_plot and rank() == 0: res.plot(); print(res.usage)
     return res.suggestions
 
 @contextlib.contextmanager
