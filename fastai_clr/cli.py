@@ -55,8 +55,9 @@ def make_parser() -> argparse.ArgumentParser:
 def _md_table(df) -> str:
     "A pandas DataFrame as a markdown table, without the optional `tabulate` dependency"
     cols = [df.index.name or ''] + list(df.columns)
-    fmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)
-    rows = [[str(i)] + [fmt(v) for v in r] for i,r in zip(df.index, df.itertuples(index=False))]
+    fmt = lambda v: (f"{v:.4g}" if isinstance(v, float) else str(v)).replace('|', '\\|')  # a `|` in a plan's name would add a column
+    rows = [[fmt(i)] + [fmt(v) for v in r] for i,r in zip(df.index, df.itertuples(index=False))]
+    cols = [fmt(c) for c in cols]
     return "\n".join(["| " + " | ".join(cols) + " |", "|" + "---|"*len(cols)] + ["| " + " | ".join(r) + " |" for r in rows])
 
 def plot_recorded_lrs(runs, title:str):

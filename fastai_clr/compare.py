@@ -207,7 +207,7 @@ def compare_schedules(make_learner, # seed -> a fresh `Learner`
     controls = {}
     if lr_matched:
         for k,pl in list(plans.items()):
-            if k != baseline and not (isinstance(pl, Plan) and pl.method == 'fit_one_cycle'): controls[k] = f'{k} | LR-matched one-cycle'
+            if k != baseline and not (isinstance(pl, Plan) and pl.method == 'fit_one_cycle'): controls[k] = f'{k} (LR-matched one-cycle)'
         plans = {**plans, **{c: lr_matched_one_cycle(make_learner, plans[k], seeds[0]) for k,c in controls.items()}}
     out = None if out is None else Path(out)
     if out is not None: out.mkdir(parents=True, exist_ok=True)
