@@ -181,3 +181,17 @@ def test_range_test_keeps_freezing(case, tmp_path):
     if r.suggestions.lr_max is not None:
         assert r.usage.startswith('learn.fit_one_cycle(epochs, slice(' if case == 'vision unfrozen with slice' else 'learn.fine_tune(epochs, base_lr=')
     assert r.lrs.shape[1] == r.n_groups and (r.lrs == r.lrs[:, -1:]).all()  # every group swept together at one LR, as fastai's lr_find
+
+@pytest.mark.parametrize('app', ['vision', 'tabular', 'text_classifier'])
+def test_schedule_free_callback(app, tmp_path):
+    "ScheduleFreeCallback on application learners: trains at y, validates and ends at x with batch norm recomputed there; validate() agrees"
+    schedulefree = pytest.importorskip('schedulefree')
+    from functools import partial
+    from fastai.optimizer import OptimWrapper
+    learn = zoo(app, tmp_path)
+    learn.opt_func = partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 2.5e-3, cbs=ScheduleFreeCallback(n_bn_batches=2))
+    assert not any(g['train_mode'] for g in learn.opt.opt.param_groups)
+    rec = dict(zip(learn.recorder.metric_names[1:-1], learn.recorder.values[-1]))
+    assert np.isclose(learn.validate()[0], rec['valid_loss'], rtol=1e-5)
+    assert not any(isinstance(c, ScheduleFreeCallback) for c in learn.cbs)
