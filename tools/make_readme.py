@@ -1,16 +1,49 @@
 "Write README.md from nbs/index.ipynb without Quarto: nbdev's own notebook processing, then nbconvert to markdown."
 import re, sys
+from html.parser import HTMLParser
 from pathlib import Path
 from nbdev.process import NBProcessor
 from nbdev.processors import FilterDefaults
 from nbconvert import MarkdownExporter
 import nbformat
 
+class _Cells(HTMLParser):
+    "The rows of the first `<table>` in an HTML string (pandas' `to_html`), each a list of cell texts; `<style>` skipped"
+    def __init__(self): super().__init__(); self.rows,self.cell,self.skip = [],None,False
+    def handle_starttag(self, tag, attrs):
+        if tag == 'style': self.skip = True
+        elif tag == 'tr': self.rows.append([])
+        elif tag in ('td', 'th') and self.rows: self.cell = ''
+    def handle_endtag(self, tag):
+        if tag == 'style': self.skip = False
+        elif tag in ('td', 'th') and self.cell is not None: self.rows[-1].append(self.cell.strip()); self.cell = None
+    def handle_data(self, data):
+        if self.cell is not None and not self.skip: self.cell += data
+
+def html_table_md(html:str) -> str:
+    "A DataFrame's HTML as a Markdown table (header rows merged, `|` escaped), so it reads on GitHub, PyPI and in a terminal"
+    p = _Cells(); p.feed(html)
+    rows = [r for r in p.rows if r]
+    n = max(map(len, rows))
+    rows = [r + ['']*(n - len(r)) for r in rows]
+    hdr,k = rows[0],1
+    if len(rows) > 1 and not hdr[0] and not any(rows[1][1:]): hdr,k = [rows[1][0]] + hdr[1:],2  # pandas puts the index name on a row of its own
+    esc = lambda v: v.replace('|', '\\|')
+    return "\n".join(["| " + " | ".join(map(esc, hdr)) + " |", "|" + "---|"*n] + ["| " + " | ".join(map(esc, r)) + " |" for r in rows[k:]])
+
+def _tables_as_markdown(nb):
+    "Replace each HTML table output of `nb` by its Markdown table"
+    for c in nb.cells:
+        for o in c.get('outputs', []):
+            html = o.get('data', {}).get('text/html')
+            if html and '<table' in ''.join(html): o['data'] = {'text/markdown': html_table_md(''.join(html))}
+
 def readme_text(nb_path='nbs/index.ipynb') -> str:
     "Markdown of the processed `nb_path`: directives applied, hidden cells dropped, code and text outputs kept"
     proc = NBProcessor(nb_path, FilterDefaults().procs(), process=True)
     nb = nbformat.from_dict(proc.nb)
     for c in nb.cells: c.pop('id', None); c.metadata = {}
+    _tables_as_markdown(nb)
     nb.nbformat_minor = 4
     nb.metadata['language_info'] = {'name': 'python'}  # fenced code blocks tagged as python
     body,_ = MarkdownExporter(exclude_raw=True).from_notebook_node(nb)
