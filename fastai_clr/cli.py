@@ -6,7 +6,9 @@ Docs: https://fastai-clr.github.io/fastai_clr/cli.html.md"""
 
 # %% ../nbs/19_cli.ipynb #38597f7e
 from __future__ import annotations
-import argparse, time
+import argparse, contextlib, sys, time
+from fastai.basics import defaults
+from fastai.callback.progress import ProgressCallback
 from pathlib import Path
 import numpy as np
 import matplotlib
@@ -75,15 +77,35 @@ def demo(out='demo_out', seeds:int=5, epochs:int=6, lr_max:float|None=None, quic
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if quick: seeds,epochs = 2,1
     n_train = 1000 if quick else None
+    with _bars_only_in_terminals():
+        return _demo(out, seeds, epochs, lr_max, quick, n_train)
+
+@contextlib.contextmanager
+def _bars_only_in_terminals():
+    "No progress bars when standard output is not a terminal (a log file, CI): their frames would pile up on one line"
+    saved = list(defaults.callbacks)
+    if not sys.stdout.isatty(): defaults.callbacks = [c for c in saved if c is not ProgressCallback]
+    try: yield
+    finally: defaults.callbacks = saved
+
+def _stage(msg, t0=None):
+    "One log line per stage: what runs, and (when it ends) how long it took"
+    print(msg if t0 is None else f"{msg} ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+def _demo(out, seeds, epochs, lr_max, quick, n_train):
+    t = time.perf_counter(); _stage("lr_find2: a 100-step range test on MNIST-1D ...")
     learn = mnist1d_learner(seed=0, n_train=n_train)
     sugg = learn.lr_find2(num_it=100, show_plot=False)
+    _stage(f"lr_find2: lr_max {sugg.lr_max:.3g}", t)
     learn.lr_find2_result.plot(); plt.savefig(out/'lr_find2.png', dpi=100); plt.close('all')
     lr = lr_max or sugg.lr_max or sugg.valley
     plans = {'one_cycle': Plan('fit_one_cycle', epochs, lr), 'godzi': Plan('fit_godzi', epochs, lr),
              'clr_beta': Plan('fit_clr_beta', epochs, lr)}
     t0 = time.perf_counter()
+    _stage(f"comparison: {len(plans)} schedules and their LR-matched controls x {seeds} seeds, {epochs} epochs each ...")
     cmp = compare_schedules(lambda s: mnist1d_learner(seed=s, n_train=n_train), plans, n_seeds=seeds, out=out, lr_matched=True)
     secs = time.perf_counter() - t0
+    _stage("comparison: done", t0)
     plot_recorded_lrs(cmp.runs, f'The LR schedules as the schedulers set them (lr_max={lr:.2e})').savefig(out/'schedules.png', dpi=100)
     plt.close('all')
     cmp.vs_controls.to_csv(out/'vs_lr_matched.csv')
