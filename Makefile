@@ -40,4 +40,5 @@ bench: $(STAMP)
 
 # LR advice: grid of fit_one_cycle runs (cached in benchmarks/advice_grid.csv), every finder's suggestions, regret table and plots, leave-one-task-out check
 bench-advice: $(STAMP)
+	$(PY) -m pip install -q -e ".[dev,bench]"  # the LR-free optimizers and Lightning, the contenders that are not range tests
 	$(PY) benchmarks/advice.py all

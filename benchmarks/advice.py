@@ -235,6 +235,8 @@ def cost(tasks=None):
 def lightning_rows(curves):
     "Lightning's suggestion on each recorded range test (at the optimizer's momentum, as Lightning runs it, where that curve was recorded)"
     rows = []
+    if 'lightning suggestion' in missing():
+        print("skipping Lightning's suggestion: `lightning` is not installed (pip install -e '.[bench]')"); return pd.DataFrame(columns=['task', 'seed', 'finder', 'name', 'lr'])
     for (t,s),d in curves.groupby(['task', 'seed']):
         d = d[d.bn_stats == ('optimizer momentum' if (d.bn_stats == 'optimizer momentum').any() else 'batch')].sort_values('step')
         for log,n in ((False, 'lightning suggestion'), (True, 'lightning suggestion (log-LR slope)')):
