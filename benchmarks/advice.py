@@ -84,14 +84,19 @@ def _regret_fn(grid_means):
     x,y = np.log10(grid_means.index.values),grid_means.values
     return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
 
-def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0) -> dict:
-    "Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds drawn with replacement, each bringing its grid row and its suggestions"
+def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:dict|None=None) -> dict:
+    """Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds drawn with
+    replacement, each bringing its grid row and its suggestions; `runs`: name -> final accuracies by seed of runs that chose no LR"""
     rng,x,a = np.random.default_rng(seed),np.log10(acc.columns.values.astype(float)),100*acc.values
     idx = rng.integers(0, len(acc), (n_boot, len(acc)))
+    means = [a[i].mean(0) for i in idx]
     out = {}
     for k,v in sugg.items():
         l = np.log10(v.reindex(acc.index).values.astype(float))
-        out[k] = np.array([np.nanmean(m.max() - np.interp(l[i], x, m)) for i in idx for m in [a[i].mean(0)]])
+        out[k] = np.array([np.nanmean(m.max() - np.interp(l[i], x, m)) for i,m in zip(idx, means)])
+    for k,v in (runs or {}).items():
+        r = 100*v.reindex(acc.index).values.astype(float)
+        out[k] = np.array([m.max() - np.nanmean(r[i]) for i,m in zip(idx, means)])
     return out
 
 def _interval_lines(g, sg, tasks, names=('lr_find2 lr_max', 'fastai valley')):
@@ -244,28 +249,21 @@ def lightning_rows(curves):
     return pd.DataFrame(rows)
 
 HEADLINE = ['lr_find2 lr_max', 'fastai valley', 'fastai minimum', 'fastai steep', 'fastai slide', 'torch-lr-finder steepest', 'lightning suggestion', 'lightning suggestion (log-LR slope)']
-COST_OF = {'lr_find2 lr_max': 'lr_find2', 'torch-lr-finder steepest': 'torch-lr-finder'}  # the others read fastai's 100-step test  # finder -> its range test
+COST_OF = {'lr_find2 lr_max': 'lr_find2', 'torch-lr-finder steepest': 'torch-lr-finder'}  # contender -> its range test; the others read fastai's 100-step one
 
 def run_regrets(runs:pd.DataFrame, means:dict) -> pd.DataFrame:
     "LR-free runs scored like suggestions: points of final accuracy below the grid's best `fit_one_cycle` mean, per seed"
     return runs.assign(name=runs.contender, regret=[100*(means[t].max() - a) for t,a in zip(runs.task, runs.accuracy)])
 
-def boot_mean_regret(g, rows, names, tasks, n_boot=2000):
-    "95% bootstrap interval of each name's regret averaged over `tasks`: each task's seeds drawn with replacement, each bringing its grid row and its own run or suggestion"
-    rng,out = np.random.default_rng(0),{n: np.zeros(n_boot) for n in names}
+def boot_mean_regret(g, rows, names, tasks):
+    "95% bootstrap interval of each name's regret averaged over `tasks` (`boot_regrets` per task: a suggestion's LR, or an LR-free run's accuracy)"
+    draws = []
     for t in tasks:
-        acc = g[g.task == t].pivot(index='seed', columns='lr', values='accuracy')
-        x,a = np.log10(acc.columns.values.astype(float)),100*acc.values
-        idx = rng.integers(0, len(acc), (n_boot, len(acc)))
-        best = np.array([a[i].mean(0).max() for i in idx])
-        for n in names:
-            r = rows[(rows.task == t) & (rows.name == n)].set_index('seed').reindex(acc.index)
-            if 'accuracy' in r and r.accuracy.notna().any(): v = np.array([np.nanmean(100*r.accuracy.values[i]) for i in idx])  # a run
-            else:
-                l = np.log10(r.lr.values.astype(float))
-                v = np.array([np.nanmean(np.interp(l[i], x, a[i].mean(0))) for i in idx])
-            out[n] += (best - v)/len(tasks)
-    return {n: np.nanquantile(d, [0.025, 0.975]) for n,d in out.items()}
+        r = rows[rows.task == t]
+        by_seed = lambda n, c: r[r.name == n].set_index('seed')[c]
+        draws.append(boot_regrets(g[g.task == t].pivot(index='seed', columns='lr', values='accuracy'),
+                                  {n: by_seed(n, 'lr') for n in names if n not in LR_FREE}, runs={n: by_seed(n, 'accuracy') for n in names if n in LR_FREE}))
+    return {n: np.nanquantile(np.mean([d[n] for d in draws], 0), [0.025, 0.975]) for n in names}
 
 def contender_table(g, rows, stats, tasks, title, costs, lrfree_s):
     "The headline table of one group of tasks: each contender's regret per task, mean with its 95% interval, worst, and extra seconds"

@@ -2,7 +2,6 @@
 grid of LRs. From-scratch tasks train with `fit_one_cycle`; transfer tasks start from a backbone pretrained here on a source
 task (cached in benchmarks/.cache, never committed: there are no downloads, so pretraining is the real path) and train with
 `fine_tune` or ULMFiT's gradual unfreezing."""
-import functools, re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable

@@ -33,11 +33,11 @@ class ScheduleFreeCallback(Callback):
             raise TypeError(f"ScheduleFreeCallback needs a schedule-free optimizer (one with `train()` and `eval()`, e.g. "
                             f"`opt_func=partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)`), got {type(getattr(self.learn.opt, 'opt', self.learn.opt)).__name__}")
         self.bns = _bns(self.learn.model)
-        self.batches = deque(maxlen=self.n_bn_batches if self.bns else 0)
+        self.batches = deque(maxlen=self.n_bn_batches)
 
     def before_train(self): self.sf_opt.train()
     def after_batch(self):
-        if self.training: self.batches.append(tuple(x.detach() for x in self.learn.xb))
+        if self.training and self.bns: self.batches.append(tuple(x.detach() for x in self.learn.xb))  # nothing kept without batch norm
     def before_validate(self): self.to_eval()
     def after_fit(self): self.to_eval()
 
