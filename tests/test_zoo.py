@@ -182,13 +182,14 @@ def test_range_test_keeps_freezing(case, tmp_path):
         assert r.usage.startswith('learn.fit_one_cycle(epochs, slice(' if case == 'vision unfrozen with slice' else 'learn.fine_tune(epochs, base_lr=')
     assert r.lrs.shape[1] == r.n_groups and (r.lrs == r.lrs[:, -1:]).all()  # every group swept together at one LR, as fastai's lr_find
 
-@pytest.mark.parametrize('app', ['vision', 'tabular', 'text_classifier'])
-def test_schedule_free_callback(app, tmp_path):
+@pytest.mark.parametrize('app,cb', [('vision', None), ('tabular', None), ('text_classifier', None), ('segmentation', None), ('collab', None),
+                                    ('vision', MixUp), ('vision', CutMix), ('vision', SaveModelCallback)])
+def test_schedule_free_callback(app, cb, tmp_path):
     "ScheduleFreeCallback on application learners: trains at y, validates and ends at x with batch norm recomputed there; validate() agrees"
     schedulefree = pytest.importorskip('schedulefree')
     from functools import partial
     from fastai.optimizer import OptimWrapper
-    learn = zoo(app, tmp_path)
+    learn = zoo(app, tmp_path, cbs=None if cb is None else [cb()])
     learn.opt_func = partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 2.5e-3, cbs=ScheduleFreeCallback(n_bn_batches=2))
     assert not any(g['train_mode'] for g in learn.opt.opt.param_groups)
