@@ -35,17 +35,16 @@ def rng_kept():
     finally: set_rng_state(s)
 
 # %% ../nbs/04_state.ipynb #6dd34924
-def _public(o) -> dict: return {k:v for k,v in o.__dict__.items() if k[:1] != '_'}
-
 @contextlib.contextmanager
 def attrs_kept(*objs):
-    "Context manager that rebinds the public attributes of every object in `objs` to their values on entry"
-    saved = [(o, _public(o)) for o in objs]
+    "Context manager that rebinds the attributes of every object in `objs` to their values on entry and drops the public ones added inside"
+    saved = [(o.__dict__, o.__dict__.copy()) for o in objs]  # a shallow copy of each `__dict__`: one C call, nothing filtered
     try: yield
     finally:
-        for o,d in saved:
-            for k in [k for k in o.__dict__ if k not in d and k[:1] != '_']: del o.__dict__[k]
-            o.__dict__.update(d)
+        for d,s in saved:
+            if d.keys() != s.keys():
+                for k in [k for k in d if k not in s and k[:1] != '_']: del d[k]
+            d.update(s)
 
 # %% ../nbs/04_state.ipynb #ac02a043
 _learn_attrs = ('epoch','n_epoch','iter','n_iter','train_iter','pct_train','loss','loss_grad','pred','xb','yb','dl','training','smooth_loss',
