@@ -8,6 +8,7 @@ from fastai.basics import Learner, Callback, CrossEntropyLossFlat, accuracy, def
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import *
 from fastai_clr.all import *
+from _report import ratio_text
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
@@ -88,6 +89,22 @@ def bench(model_name, repeats, num_it):
             rows['torch-lr-finder + val_loader'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, True))
     return {k: statistics.median(v) for k,v in rows.items()}
 
+def headline(pairs, num_it, model_name='mnist1d_cnn'):
+    "lr_find2 at its defaults against its floor (fastai lr_find + a bare eval forward of one cached batch per step, batch statistics), in turn-about interleaved pairs"
+    num,den = [],[]
+    with tempfile.TemporaryDirectory() as d:
+        learn = make_learner(model_name, Path(d))
+        runs = {'lr_find2': lambda: timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False)),
+                'floor': lambda: lr_find_bare_val(learn, num_it, batch_stats=True)}
+        for f in runs.values(): f()  # warm-up
+        for i in range(pairs):
+            order = ['lr_find2', 'floor'] if i % 2 == 0 else ['floor', 'lr_find2']
+            t = {k: runs[k]() for k in order}
+            num.append(t['lr_find2']); den.append(t['floor'])
+    return [f"### Headline ({model_name}, defaults)", "",
+            f"- lr_find2 / (fastai lr_find + bare val forward, batch stats) = {ratio_text(num, den)} (target <= 1.10); "
+            f"medians {statistics.median(num):.3f} s and {statistics.median(den):.3f} s", ""]
+
 def scaling(repeats, num_it):
     "How lr_find2's cost grows with `n_val_batches`, `val_every` and model width, as a ratio of fastai's lr_find on the same model"
     out = ["### Scaling (ratio to fastai lr_find on the same model)", "", "| model | n_val_batches | val_every | lr_find2 / lr_find |", "|---|---|---|---|"]
@@ -106,8 +123,10 @@ def scaling(repeats, num_it):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--repeats', type=int, default=5); p.add_argument('--num-it', type=int, default=100)
+    p.add_argument('--pairs', type=int, default=30, help="interleaved pairs for the headline ratio")
     a = p.parse_args(argv)
     out = [f"## lr_find2 cost (num_it={a.num_it}, median of {a.repeats} interleaved repeats, CPU, torch {torch.__version__})", ""]
+    out += headline(a.pairs, a.num_it)
     for m in MODELS:
         r = bench(m, a.repeats, a.num_it)
         out += [f"### {m}", "", "| contender | median s | / lr_find2 |", "|---|---|---|"]

@@ -12,6 +12,7 @@ from torch import nn
 from fastcore.foundation import L
 from fastai.learner import Learner, Recorder, AvgLoss, AvgMetric
 from fastai.callback.core import CancelBatchException, CancelValidException
+from fastai.torch_core import find_bs, num_distrib
 from fastai.callback.progress import ProgressCallback
 from .checks import check_real, check_choice
 from .state import attrs_kept, rng_kept, copy_state_
@@ -130,7 +131,7 @@ class ValProbe:
         for m in self.mets: m.reset()
         with rng_kept(), attrs_kept(learn, *learn.cbs, *self._mods), _dispatch_to(learn, self._cbs, self._handlers), torch.no_grad():
             if self.batches is None: self.batches = _ValBatches(learn.dls.valid, self.cache_mb*2**20)
-            xb = learn.xb  # the batch the learner saw last: in training, the one just trained on
+            xb = learn.__dict__.get('xb')  # the batch the learner saw last: in training, the one just trained on (none before any fit)
             learn.dl,learn.training = self.batches.dl,False
             with self._bn_context(xb):  # a refresh runs the model as training left it
                 if 'before_validate' not in self._handlers: learn.model.eval()  # TrainEvalCallback does it otherwise
@@ -140,7 +141,9 @@ class ValProbe:
     def _bn_context(self, xb):
         "Batch norm as `bn_stats` says: running statistics as they are, the batch's own, or refreshed on the inputs `xb`"
         if self.bn_stats == 'batch': return bn_batch_stats(self.learn.model, self._mods)
-        if self.bn_stats == 'refresh': return bn_refreshed(self.learn.model, xb, self._mods)
+        if self.bn_stats == 'refresh':
+            if xb is None: raise ValueError("bn_stats='refresh' recomputes batch norm on the last training batch, and this learner has trained on none yet")
+            return bn_refreshed(self.learn.model, xb, self._mods)
         return contextlib.nullcontext()
 
     def _batches(self):
@@ -151,8 +154,16 @@ class ValProbe:
             learn._with_events(learn._do_one_batch, 'batch', CancelBatchException)
             if not len(learn.yb): continue
             for m in self.mets:
-                try: m.accumulate(learn)
+                try: self._accumulate(m)
                 except Exception as e: m.__dict__['_probe_failed'] = e
+
+    def _accumulate(self, m):
+        "`m.accumulate(learn)`; fastai's plain means on one process add the same sums without `to_detach`'s gather and copy to the CPU"
+        learn = self.learn
+        if type(m) not in (AvgLoss, AvgMetric) or hasattr(learn.dl, 'to_detach') or num_distrib() > 1: return m.accumulate(learn)
+        bs = find_bs(learn.yb)
+        m.total += (learn.loss.mean() if type(m) is AvgLoss else m.func(learn.pred, *learn.yb)).detach()*bs  # the tensor `accumulate` adds, left on its device
+        m.count += bs
 
     def _value(self, m) -> float:
         "`m.value` as a float; NaN, with one warning per metric, when it cannot be computed on these batches"
