@@ -19,6 +19,7 @@ from fastai.callback.progress import ProgressCallback  # patches `Learner.no_bar
 from fastai.callback.core import Callback, CancelBatchException, CancelValidException
 from fastai.callback.schedule import ParamScheduler
 from .checks import check_real, check_choice
+from .callback import HandledEventsOnly
 from .metrics import metric_name, lower_is_better
 from .fit import *
 
@@ -70,7 +71,7 @@ class Plan:
         return f"{self.method}({', '.join([repr(a) for a in self.args] + [f'{k}={v!r}' for k,v in self.kwargs.items()])})"
 
 # %% ../nbs/10_compare.ipynb #013a3087
-class _ScheduleOnly(Callback):
+class _ScheduleOnly(HandledEventsOnly, Callback):
     "Records the LR the schedulers set for every training step, and skips the step itself and every validation"
     order = ParamScheduler.order + 1
     def before_fit(self): self.lrs = []

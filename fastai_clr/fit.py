@@ -13,6 +13,7 @@ from fastai.learner import Learner
 from fastai.callback.schedule import ParamScheduler, SchedNo, combined_cos
 from fastai.torch_core import even_mults
 from .checks import *
+from .callback import HandledEventsOnly
 from .scheds import *
 
 # %% auto #0
@@ -79,7 +80,7 @@ def train_positions(n_epoch:int, n_iter:int) -> list:
     return out
 
 # %% ../nbs/03_fit.ipynb #1ba80cd0
-class IterParamScheduler(ParamScheduler):
+class IterParamScheduler(HandledEventsOnly, ParamScheduler):
     "`ParamScheduler` that calls `IterSched`s with `(i, n_iter)` over the whole run, and other schedules with `i/n_iter`"
     per_iteration = True
     @staticmethod

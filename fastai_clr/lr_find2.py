@@ -19,6 +19,7 @@ from fastai.torch_core import to_float, num_distrib
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.progress import CSVLogger
 from .checks import check_real, check_choice
+from .callback import HandledEventsOnly
 from .fit import resolve_lrs
 from .state import preserved
 from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better, best_index
@@ -29,7 +30,7 @@ __all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', '
            'result_from_curves', 'plot_lr_find2']
 
 # %% ../nbs/07_lr_find2.ipynb #6b4967d2
-class LRFind2Callback(Callback):
+class LRFind2Callback(HandledEventsOnly, Callback):
     "LR range test with validation tracking; used by `Learner.lr_find2`"
     order,run_valid = 60,False
     def __init__(self, start_lr, end_lr, num_it=100, stop_div=True, linear=False, val_every=1, n_val_batches=1, smooth=0.98,

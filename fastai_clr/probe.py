@@ -15,6 +15,7 @@ from fastai.callback.core import CancelBatchException, CancelValidException
 from fastai.torch_core import find_bs, num_distrib
 from fastai.callback.progress import ProgressCallback
 from .checks import check_real, check_choice
+from .callback import handles
 from .state import attrs_kept, rng_kept, copy_state_
 from .metrics import metric_name
 
@@ -92,7 +93,7 @@ BN_STATS = ('running', 'batch', 'refresh')  # normalise with the running statist
 def _handlers(cbs) -> dict:
     "Event name -> the callbacks in `cbs` (in order) that handle it"
     names = {k for c in cbs for k in (*dir(type(c)), *c.__dict__) if k.startswith(('before_', 'after_'))}
-    return {k: [c for c in cbs if hasattr(type(c), k) or k in c.__dict__] for k in names}
+    return {k: [c for c in cbs if handles(c, k)] for k in names}
 
 @contextlib.contextmanager
 def _dispatch_to(learn, cbs, handlers):

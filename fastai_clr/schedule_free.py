@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from fastai.callback.core import Callback
 from .checks import check_real
+from .callback import HandledEventsOnly
 from .probe import recompute_bn_stats_, _bns
 
 # %% auto #0
@@ -20,7 +21,7 @@ def schedule_free_optimizer(learn):
     opt = getattr(learn.opt, 'opt', learn.opt)  # fastai's `OptimWrapper` holds the torch optimizer in `.opt`
     return opt if callable(getattr(opt, 'train', None)) and callable(getattr(opt, 'eval', None)) else None
 
-class ScheduleFreeCallback(Callback):
+class ScheduleFreeCallback(HandledEventsOnly, Callback):
     "Calls a schedule-free optimizer's `train()` before training and `eval()` before validation and after the fit, with batch norm recomputed at the evaluation weights"
     order = 5  # before Recorder and the metrics read the model
     def __init__(self, n_bn_batches:int=8): # training batches whose inputs recompute batch-norm statistics at the evaluation weights

@@ -15,6 +15,7 @@ from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib, distrib_barrier, get_model
 from fastai.callback.schedule import ParamScheduler
 from .checks import check_real, check_values, check_choice
+from .callback import HandledEventsOnly
 from .fit import scheduled_values
 from .state import preserved, copy_state_
 
@@ -45,7 +46,7 @@ def _check_writable(d:Path):
         with tempfile.TemporaryFile(dir=d): pass
     except OSError as e: raise ValueError(f"`where='disk'` needs a writable folder, but {d} is not ({e.strerror}): use `where='memory'`") from None
 
-class SnapshotCallback(Callback):
+class SnapshotCallback(HandledEventsOnly, Callback):
     "Save the model's weights at each LR minimum of the running schedule (`every='cycle'`) or every `every` iterations"
     order,run_valid = 65,False  # after the schedulers (60): they have set this step's LR
     def __init__(self, every='cycle', keep:int|None=None, where:str='memory', fname:str='snap'):

@@ -14,6 +14,7 @@ from fastai.learner import Recorder
 from fastai.callback.core import Callback
 from fastai.torch_core import to_float
 from .checks import check_real, check_choice
+from .callback import HandledEventsOnly
 from .metrics import smooth_centered, lower_is_better
 from .probe import ValProbe, BN_STATS, mean_over_ranks
 
@@ -21,7 +22,7 @@ from .probe import ValProbe, BN_STATS, mean_over_ranks
 __all__ = ['ValTracker', 'val_track_frame', 'plot_val_track']
 
 # %% ../nbs/08_tracker.ipynb #5bdcdf58
-class ValTracker(Callback):
+class ValTracker(HandledEventsOnly, Callback):
     "Validation loss and metrics on the next `n_batches` validation batches after every `every` training steps of any fit"
     order,run_valid = Recorder.order+1,False  # after the recorder: the step's smoothed loss is known
     def __init__(self, every:int=1, n_batches:int=1, bn_stats:str='running', cache_mb:float=256.):
@@ -35,7 +36,8 @@ class ValTracker(Callback):
         self.probe = ValProbe(self.learn, self.n_batches, self.bn_stats, self.cache_mb, exclude=self)
 
     def after_batch(self):
-        if hasattr(self.learn, 'lr_finder') or self.train_iter % self.every: return  # a range test is not a fit to track
+        learn = self.learn  # read directly: through the callback's `GetAttr` each name costs a lookup, every step
+        if 'lr_finder' in learn.__dict__ or learn.train_iter % self.every: return  # a range test (fastai's `LRFinder`) is not a fit to track
         r = self.probe()
         names = self.probe.names[1:]
         (tl,vl),mets = mean_over_ranks([float(to_float(self.loss.detach()).mean()), r['valid_loss']], [r[k] for k in names])
