@@ -163,7 +163,9 @@ class ValProbe:
         learn = self.learn
         if type(m) not in (AvgLoss, AvgMetric) or hasattr(learn.dl, 'to_detach') or num_distrib() > 1: return m.accumulate(learn)
         bs = find_bs(learn.yb)
-        m.total += (learn.loss.mean() if type(m) is AvgLoss else m.func(learn.pred, *learn.yb)).detach()*bs  # the tensor `accumulate` adds, left on its device
+        t = learn.loss if type(m) is AvgLoss else m.func(learn.pred, *learn.yb)
+        t = t.as_subclass(torch.Tensor) if type(t) is not torch.Tensor else t  # fastai's losses return a `TensorBase`: each op on it dispatches in Python
+        m.total += (t.mean() if type(m) is AvgLoss else t).detach()*bs  # the tensor `accumulate` adds, left on its device
         m.count += bs
 
     def _value(self, m) -> float:
