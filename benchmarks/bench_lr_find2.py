@@ -8,7 +8,7 @@ from fastai.basics import Learner, Callback, CrossEntropyLossFlat, accuracy, def
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import *
 from fastai_clr.all import *
-from _report import ratio_text
+from _report import paired_ratio, ratio_text
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
@@ -87,7 +87,7 @@ def bench(model_name, repeats, num_it):
             rows['lr_find2 val_every=2'].append(timed(lambda: learn.lr_find2(num_it=num_it, show_plot=False, stop_div=False, val_every=2)))
             rows['torch-lr-finder'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, False))
             rows['torch-lr-finder + val_loader'].append(torch_lr_finder(make_learner(model_name, Path(d)), num_it, True))
-    return {k: statistics.median(v) for k,v in rows.items()}
+    return rows
 
 def headline(pairs, num_it, model_name='mnist1d_cnn'):
     "lr_find2 at its defaults against its floor (fastai lr_find + a bare eval forward of one cached batch per step, batch statistics), in turn-about interleaved pairs"
@@ -125,19 +125,22 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=5); p.add_argument('--num-it', type=int, default=100)
     p.add_argument('--pairs', type=int, default=30, help="interleaved pairs for the headline ratio")
     a = p.parse_args(argv)
-    out = [f"## lr_find2 cost (num_it={a.num_it}, median of {a.repeats} interleaved repeats, CPU, torch {torch.__version__})", ""]
+    out = [f"## lr_find2 cost (num_it={a.num_it}, CPU, torch {torch.__version__})", "",
+           f"Tables: median seconds of {a.repeats} interleaved repeats; ratios: the median of the per-repeat ratios. With so few repeats this machine's noise "
+           "moves them by 10-20%; the headline's paired interval is the measure of the target.", ""]
     out += headline(a.pairs, a.num_it)
     for m in MODELS:
-        r = bench(m, a.repeats, a.num_it)
+        rows = bench(m, a.repeats, a.num_it)
+        r = lambda a_, b: paired_ratio(rows[a_], rows[b])[0]  # median of the per-repeat ratios: each repeat runs every contender in turn
+        fl, bs = 'fastai lr_find', 'fastai lr_find + bare val forward (batch stats)'
         out += [f"### {m}", "", "| contender | median s | / lr_find2 |", "|---|---|---|"]
-        out += [f"| {k} | {v:.3f} | {v/r['lr_find2']:.2f} |" for k,v in r.items()]
-        out += ["", f"- lr_find2 / floor = **{r['lr_find2']/r['floor']:.2f}** (target <= 1.10)",
-                f"- lr_find2 / fastai lr_find = **{r['lr_find2']/r['fastai lr_find']:.2f}** (target <= 1.20); with `val_every=2` "
-                f"**{r['lr_find2 val_every=2']/r['fastai lr_find']:.2f}**; the least any validation every step can cost, fastai lr_find plus a bare "
-                f"eval forward of one cached batch: **{r['fastai lr_find + bare val forward']/r['fastai lr_find']:.2f}** with batch norm's running statistics, "
-                f"**{r['fastai lr_find + bare val forward (batch stats)']/r['fastai lr_find']:.2f}** with batch statistics (lr_find2's default, #15); "
-                f"lr_find2 / that floor = **{r['lr_find2']/r['fastai lr_find + bare val forward (batch stats)']:.2f}**",
-                f"- lr_find2 / torch-lr-finder with val_loader = **{r['lr_find2']/r['torch-lr-finder + val_loader']:.2f}**", ""]
+        out += [f"| {k} | {statistics.median(v):.3f} | {r(k, 'lr_find2'):.2f} |" for k,v in rows.items()]
+        out += ["", f"- lr_find2 / floor = **{r('lr_find2', 'floor'):.2f}** (target <= 1.10)",
+                f"- lr_find2 / fastai lr_find = **{r('lr_find2', fl):.2f}** (target <= 1.20); with `val_every=2` "
+                f"**{r('lr_find2 val_every=2', fl):.2f}**; the least any validation every step can cost, fastai lr_find plus a bare "
+                f"eval forward of one cached batch: **{r('fastai lr_find + bare val forward', fl):.2f}** with batch norm's running statistics, "
+                f"**{r(bs, fl):.2f}** with batch statistics (lr_find2's default, #15); lr_find2 / that floor = {ratio_text(rows['lr_find2'], rows[bs])}",
+                f"- lr_find2 / torch-lr-finder with val_loader = **{r('lr_find2', 'torch-lr-finder + val_loader'):.2f}**", ""]
     out += scaling(3, a.num_it)
     print("\n".join(out))
     return "\n".join(out)
