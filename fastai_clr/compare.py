@@ -225,24 +225,27 @@ def compare_schedules(make_learner, # seed -> a fresh `Learner`
     return cmp
 
 # %% ../nbs/10_compare.ipynb #761c1152
-def _verdict(d:dict, unit:float) -> str:
-    "`mean_diff` with its interval and adjusted p as words"
+def _verdict(d:dict, unit:float, lower:bool=False) -> str:
+    "`mean_diff` with its interval and adjusted p as words: better or worse only where the Holm-adjusted p says so too"
     if not np.isfinite(d['mean_diff']): return "could not be compared"
+    diff = f"{d['mean_diff']*unit:+.2f} points"
     ci = f"95% CI {d['ci_low']*unit:+.2f} to {d['ci_high']*unit:+.2f}, Holm-adjusted p = {d['p_holm']:.3g}"
-    if d['ci_low'] <= 0 <= d['ci_high']: return f"{d['mean_diff']*unit:+.2f} points, no detectable difference ({ci})"
-    return f"{d['mean_diff']*unit:+.2f} points, {'better' if d['mean_diff'] > 0 else 'worse'} ({ci})"
+    if d['ci_low'] <= 0 <= d['ci_high']: return f"{diff}, no detectable difference ({ci})"
+    word = 'better' if (d['mean_diff'] < 0) == lower else 'worse'
+    if not d['p_holm'] < 0.05: return f"{diff}, {word} on its own interval but not once adjusted for the other comparisons ({ci})"
+    return f"{diff}, {word} ({ci})"
 
 def describe(cmp:Comparison, unit:float=100.) -> list:
     "One sentence per plan: its difference from the baseline and from its LR-matched control, with intervals and adjusted p-values"
     s,n = cmp.summary,int(cmp.summary['n'].max())
     out = []
+    lower = lower_is_better(cmp.metric)
     for k,row in s.iterrows():
         if k == cmp.baseline or k in cmp.controls.values(): continue
-        line = f"{k} vs {cmp.baseline}: {_verdict(row, unit)}"
-        if k in cmp.controls: line += f"; vs its LR-matched one-cycle: {_verdict(cmp.vs_controls.loc[k], unit)}"
+        line = f"{k} vs {cmp.baseline}: {_verdict(row, unit, lower)}"
+        if k in cmp.controls: line += f"; vs its LR-matched one-cycle: {_verdict(cmp.vs_controls.loc[k], unit, lower)}"
         out.append(line + '.')
-    lower = ' (lower is better)' if lower_is_better(cmp.metric) else ''
-    return [f"Final {cmp.metric}{lower} over {n} seeds, paired by seed; points = {cmp.metric} x {unit:g}."] + out
+    return [f"Final {cmp.metric}{' (lower is better)' if lower else ''} over {n} seeds, paired by seed; points = {cmp.metric} x {unit:g}."] + out
 
 # %% ../nbs/10_compare.ipynb #2c06334d
 def plot_comparison(cmp:Comparison):
