@@ -48,7 +48,7 @@ def inside(every, epochs, repeats):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('--repeats', type=int, default=15); p.add_argument('--epochs', type=int, default=5)
+    p.add_argument('--repeats', type=int, default=40); p.add_argument('--epochs', type=int, default=5)
     a = p.parse_args(argv)
     run(CONTENDERS['ValTracker(every=1)'], 1)  # warm-up
     secs = {k: [] for k in CONTENDERS}
