@@ -28,6 +28,12 @@ __all__ = ['paired_stats', 'holm', 'Plan', 'schedule_lrs', 'lr_matched_one_cycle
            'describe', 'plot_comparison']
 
 # %% ../nbs/10_compare.ipynb #5e3d660f
+_ALPHA = 0.05  # the level of every interval and test here: 95% intervals, "better" only at an adjusted p below it
+
+def _t_half_width(sd:float, n:int) -> float:
+    "Half-width of the (1-_ALPHA) t-interval of a mean of `n` values with standard deviation `sd`"
+    return float(stats.t.ppf(1-_ALPHA/2, n-1))*sd/math.sqrt(n) if n > 1 else math.nan
+
 def paired_stats(a, b) -> dict:
     "Paired comparison of `a` against `b` (same seeds, same order): mean difference, Cohen's dz, paired t-test and Wilcoxon p-values"
     a,b = np.asarray(a, dtype=float),np.asarray(b, dtype=float)
@@ -43,7 +49,7 @@ def paired_stats(a, b) -> dict:
         warnings.simplefilter('ignore')
         try: pw = float(stats.wilcoxon(a, b).pvalue) if n > 1 and np.any(d != 0) else (1. if n > 1 else math.nan)
         except ValueError: pw = math.nan
-    h = float(stats.t.ppf(0.975, n-1))*sd/math.sqrt(n) if n > 1 else math.nan  # half-width of the 95% t-interval of the mean difference
+    h = _t_half_width(sd, n)
     return dict(n=n, mean_diff=mean, sd_diff=sd, ci_low=mean-h, ci_high=mean+h, t=t, p_ttest=p, cohen_dz=dz, p_wilcoxon=pw)
 
 def holm(pvals) -> np.ndarray:
@@ -232,7 +238,7 @@ def _verdict(d:dict, unit:float, lower:bool=False) -> str:
     ci = f"95% CI {d['ci_low']*unit:+.2f} to {d['ci_high']*unit:+.2f}, Holm-adjusted p = {d['p_holm']:.3g}"
     if d['ci_low'] <= 0 <= d['ci_high']: return f"{diff}, no detectable difference ({ci})"
     word = 'better' if (d['mean_diff'] < 0) == lower else 'worse'
-    if not d['p_holm'] < 0.05: return f"{diff}, {word} on its own interval but not once adjusted for the other comparisons ({ci})"
+    if not d['p_holm'] < _ALPHA: return f"{diff}, {word} on its own interval but not once adjusted for the other comparisons ({ci})"
     return f"{diff}, {word} ({ci})"
 
 def describe(cmp:Comparison, unit:float=100.) -> list:
@@ -255,7 +261,7 @@ def plot_comparison(cmp:Comparison):
     for i,p in enumerate(plans):
         v = runs[runs.plan == p]['final'].to_numpy()
         a1.plot(np.full(len(v), i) + np.linspace(-0.08, 0.08, len(v)), v, 'o', alpha=0.5, color=f'C{i}')
-        h = stats.t.ppf(0.975, len(v)-1)*v.std(ddof=1)/math.sqrt(len(v)) if len(v) > 1 else 0
+        h = _t_half_width(v.std(ddof=1), len(v)) if len(v) > 1 else 0
         a1.errorbar(i+0.25, v.mean(), yerr=h, fmt='D', color=f'C{i}', capsize=4)
         c = np.array(runs[runs.plan == p]['curve'].tolist(), dtype=float)
         m,s = c.mean(0),c.std(0)
