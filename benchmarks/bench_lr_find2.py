@@ -131,16 +131,16 @@ def main(argv=None):
     out += headline(a.pairs, a.num_it)
     for m in MODELS:
         rows = bench(m, a.repeats, a.num_it)
-        r = lambda a_, b: paired_ratio(rows[a_], rows[b])[0]  # median of the per-repeat ratios: each repeat runs every contender in turn
+        ratio = lambda num, den: paired_ratio(rows[num], rows[den])[0]  # median of the per-repeat ratios: each repeat runs every contender in turn
         fl, bs = 'fastai lr_find', 'fastai lr_find + bare val forward (batch stats)'
         out += [f"### {m}", "", "| contender | median s | / lr_find2 |", "|---|---|---|"]
-        out += [f"| {k} | {statistics.median(v):.3f} | {r(k, 'lr_find2'):.2f} |" for k,v in rows.items()]
-        out += ["", f"- lr_find2 / floor = **{r('lr_find2', 'floor'):.2f}** (target <= 1.10)",
-                f"- lr_find2 / fastai lr_find = **{r('lr_find2', fl):.2f}** (target <= 1.20); with `val_every=2` "
-                f"**{r('lr_find2 val_every=2', fl):.2f}**; the least any validation every step can cost, fastai lr_find plus a bare "
-                f"eval forward of one cached batch: **{r('fastai lr_find + bare val forward', fl):.2f}** with batch norm's running statistics, "
-                f"**{r(bs, fl):.2f}** with batch statistics (lr_find2's default, #15); lr_find2 / that floor = {ratio_text(rows['lr_find2'], rows[bs])}",
-                f"- lr_find2 / torch-lr-finder with val_loader = **{r('lr_find2', 'torch-lr-finder + val_loader'):.2f}**", ""]
+        out += [f"| {k} | {statistics.median(v):.3f} | {ratio(k, 'lr_find2'):.2f} |" for k,v in rows.items()]
+        out += ["", f"- lr_find2 / floor = **{ratio('lr_find2', 'floor'):.2f}** (target <= 1.10)",
+                f"- lr_find2 / fastai lr_find = **{ratio('lr_find2', fl):.2f}** (target <= 1.20); with `val_every=2` "
+                f"**{ratio('lr_find2 val_every=2', fl):.2f}**; the least any validation every step can cost, fastai lr_find plus a bare "
+                f"eval forward of one cached batch: **{ratio('fastai lr_find + bare val forward', fl):.2f}** with batch norm's running statistics, "
+                f"**{ratio(bs, fl):.2f}** with batch statistics (lr_find2's default, #15); lr_find2 / that floor = {ratio_text(rows['lr_find2'], rows[bs])}",
+                f"- lr_find2 / torch-lr-finder with val_loader = **{ratio('lr_find2', 'torch-lr-finder + val_loader'):.2f}**", ""]
     out += scaling(3, a.num_it)
     print("\n".join(out))
     return "\n".join(out)
