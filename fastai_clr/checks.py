@@ -10,7 +10,7 @@ import math, numbers
 import numpy as np, torch
 
 # %% auto #0
-__all__ = ['check_real', 'check_values', 'check_moms', 'check_choice']
+__all__ = ['check_real', 'check_values', 'check_moms', 'check_choice', 'check_bool']
 
 # %% ../nbs/00_checks.ipynb #4030266f
 def _is_real(v): return isinstance(v, (numbers.Real, np.floating, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -56,3 +56,10 @@ def check_choice(name:str, v, choices):
     if not any(v == c and type(v) is type(c) for c in choices):
         raise ValueError(f"`{name}` must be one of {', '.join(map(repr, choices))}; got {v!r}")
     return v
+
+# %% ../nbs/00_checks.ipynb #e4c4a17d
+def check_bool(name:str, v) -> bool:
+    "Return `v` as a bool if it is one (Python's or NumPy's), else raise `TypeError` naming `name`"
+    if not isinstance(v, (bool, np.bool_)): raise TypeError(f"`{name}` must be a bool (True or False), got {v!r} ({type(v).__name__})")
+    return bool(v)
+

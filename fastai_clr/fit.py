@@ -47,7 +47,7 @@ def check_fit(n_epoch, wd, start_epoch, reset_opt):
     check_real('n_epoch', n_epoch, 1, integer=True)
     if wd is not None: check_real('wd', wd, 0)
     check_real('start_epoch', start_epoch, 0, n_epoch, hi_incl=False, integer=True)
-    if not isinstance(reset_opt, (bool, np.bool_)): raise TypeError(f"`reset_opt` must be a bool, got {reset_opt!r}")
+    check_bool('reset_opt', reset_opt)
 
 def _set_lrs(learn:Learner, lrs) -> np.ndarray:
     "Create the optimizer if needed, set the per-group `lrs` and read them back, as `fit_one_cycle` does"

@@ -18,9 +18,9 @@ from fastai.callback.schedule import valley, sched_exp, sched_lin
 from fastai.torch_core import to_float, num_distrib
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.progress import CSVLogger
-from .checks import check_real, check_choice
+from .checks import check_real, check_choice, check_bool
 from .callback import HandledEventsOnly
-from .fit import resolve_lrs
+from .fit import resolve_lrs, n_param_groups
 from .state import preserved
 from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better, best_index
 from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
@@ -35,6 +35,11 @@ class LRFind2Callback(HandledEventsOnly, Callback):
     order,run_valid = 60,False
     def __init__(self, start_lr, end_lr, num_it=100, stop_div=True, linear=False, val_every=1, n_val_batches=1, smooth=0.98,
                  val_cache_mb=256., bn_stats='batch', mom=None, show_bar=False):
+        check_real('num_it', num_it, 2, integer=True); check_bool('stop_div', stop_div); check_bool('linear', linear)
+        check_real('val_every', val_every, 1, integer=True); check_real('n_val_batches', n_val_batches, 0, integer=True)
+        check_real('smooth', smooth, 0, 1, hi_incl=False); check_real('val_cache_mb', val_cache_mb, 0)
+        check_choice('bn_stats', bn_stats, BN_STATS)
+        if mom is not None: check_real('mom', mom, 0, 1, hi_incl=False)
         store_attr()
         self.sched = sched_lin if linear else sched_exp
 
@@ -75,7 +80,7 @@ class LRFind2Callback(HandledEventsOnly, Callback):
         if self.train_iter >= self.num_it: raise CancelFitException()
 
 # %% ../nbs/07_lr_find2.ipynb #e1310ab0
-@dataclass
+@dataclass(repr=False)
 class LRFind2Result:
     "Everything `lr_find2` recorded, per step: LRs (one column per group), raw and smoothed losses and metrics, suggestions"
     lrs:np.ndarray; train_loss:np.ndarray; train_smooth:np.ndarray; val_loss:np.ndarray; val_smooth:np.ndarray
@@ -86,14 +91,21 @@ class LRFind2Result:
     def lr(self): return self.lrs[:, -1]
     @property
     def usage(self) -> str:
-        "The call to pass `lr_max` to, for the learner as it was tested: `fine_tune` when frozen, a `slice` when unfrozen with groups"
-        lr = self.suggestions.lr_max
+        "The call to pass `lr_max` to, for the learner as it was tested: `fine_tune` when frozen, ULMFiT's stage when part-frozen"
+        lr,n,f = self.suggestions.lr_max,self.n_groups,self.frozen_idx
         if lr is None: return "no lr_max: the validation loss never improved in this range test"
-        if self.n_groups > 1 and self.frozen_idx > 0:
+        if n > 1 and f == n-1:
             return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the test trained the head only; fine_tune trains it at base_lr, "
                     f"then every group at slice(base_lr/2/100, base_lr/2)")
-        if self.n_groups > 1: return f"learn.fit_one_cycle(epochs, slice({lr/100:.2g}, {lr:.2g}))  # the last group at lr_max; earlier ones lower (fine_tune's lr_mult=100)"
-        return f"learn.fit_one_cycle(epochs, {lr:.2g})"
+        if n > 1 and f > 0:
+            return f"learn.fit_one_cycle(1, slice({lr/2.6**4:.2g}, {lr:.2g}))  # part-frozen (freeze_to): ULMFiT's next stage, groups 2.6x apart"
+        return f"learn.fit_one_cycle(epochs, {lr:.2g})" + ("  # one LR for every group, as when training from scratch" if n > 1 else "")
+
+    def __repr__(self):
+        lr = self.suggestions.lr_max
+        return (f"LRFind2Result({len(self.lrs)} steps, lr {self.lr[0]:.2g} to {self.lr[-1]:.2g}, stopped: {self.stop_reason}, "
+                f"lr_max={'None' if lr is None else f'{lr:.3g}'}, {self.n_groups} group(s), {self.frozen_idx} frozen)")
+
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
 # %% ../nbs/07_lr_find2.ipynb #e1d4a7bc
@@ -157,6 +169,16 @@ def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     i0 = ok[np.argmax(v[ok] >= start + rise*(v[ib] - start))]
     return float(lr[i0]),float(lr[ib])
 
+class _Usage:
+    "What a `SuggestedLRs2` carries besides its LRs: the range test's whole `result` (set by `lr_find2`) and its `usage`"
+    result = None
+    @property
+    def usage(self) -> str|None: return None if self.result is None else self.result.usage
+
+def _suggested_type(names):
+    "A named tuple class `SuggestedLRs2` with fields `names`, which also carries `result` and `usage`"
+    return type('SuggestedLRs2', (collections.namedtuple('SuggestedLRs2', [o.replace(' ', '_') for o in names]), _Usage), {})
+
 def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs, num_it):
     "Named tuple: the recommended `lr_max`, then suggestions from the training curve, the validation curve (`<name>_val`) and each metric (`best_<name>`); and their plot points"
     rec,i = recommend_lr_max(lr, train_smooth, val_smooth)
@@ -174,22 +196,13 @@ def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs
         idx = best_index(v, lower_is_better(k))
         names.append(f'best_{k}'); vals.append(None if idx is None else float(lr[idx]))
         if idx is not None: points[f'best_{k}'] = (float(lr[idx]), float(v[idx]))
-    return collections.namedtuple('SuggestedLRs2', [o.replace(' ', '_') for o in names])(*vals), points
+    return _suggested_type(names)(*vals), points
 
 # %% ../nbs/07_lr_find2.ipynb #114bb4f7
-def _check_lr_find2(learn, start_lr, end_lr, num_it, stop_div, linear, wd, suggest_funcs, val_every, n_val_batches, smooth, val_cache_mb, device,
-                    bn_stats, mom):
-    "Check every argument of `lr_find2` before anything runs; returns per-group start and end LRs and the suggestion functions"
-    check_real('num_it', num_it, 2, integer=True)
-    for k,v in dict(stop_div=stop_div, linear=linear).items():
-        if not isinstance(v, (bool, np.bool_)): raise TypeError(f"`{k}` must be a bool, got {v!r}")
+def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot):
+    "Check what `LRFind2Callback` cannot check without the learner; returns per-group start and end LRs and the suggestion functions"
+    check_bool('show_plot', show_plot)
     if wd is not None: check_real('wd', wd, 0)
-    check_real('val_every', val_every, 1, integer=True)
-    check_real('n_val_batches', n_val_batches, 0, integer=True)
-    check_real('smooth', smooth, 0, 1, hi_incl=False)
-    check_real('val_cache_mb', val_cache_mb, 0)
-    check_choice('bn_stats', bn_stats, BN_STATS)
-    if mom is not None: check_real('mom', mom, 0, 1, hi_incl=False)
     if suggest_funcs is None: suggest_funcs = ()
     if callable(suggest_funcs): suggest_funcs = (suggest_funcs,)
     if not isinstance(suggest_funcs, (tuple, list)) or not all(callable(f) for f in suggest_funcs):
@@ -209,13 +222,12 @@ def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bo
              suggest_funcs=(valley,), val_every:int=1, n_val_batches:int=1, smooth:float=0.98, val_cache_mb:float=256., device='cpu',
              bn_stats:str='batch', mom:float|None=None, cbs=None):
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
-    s,e,funcs = _check_lr_find2(self, start_lr, end_lr, num_it, stop_div, linear, wd, suggest_funcs, val_every, n_val_batches, smooth,
-                                val_cache_mb, device, bn_stats, mom)
-    if mom is None and getattr(self, 'moms', None): mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
+    cb = LRFind2Callback(start_lr, end_lr, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats, mom,
+                         show_bar=hasattr(self, 'progress') and rank() == 0)  # checks its own arguments
+    cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot)
+    if mom is None and getattr(self, 'moms', None): cb.mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
     n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
-    cb = LRFind2Callback(s, e, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats, mom,
-                         show_bar=hasattr(self, 'progress') and rank() == 0)
-    groups = (len(self.splitter(self.model)), 0) if self.opt is None else (len(self.opt.param_lists), self.opt.frozen_idx)  # as tested
+    groups = n_param_groups(self),(0 if self.opt is None else self.opt.frozen_idx)  # as tested
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
         with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)  # `cbs`: extra callbacks for this test only
     res = _make_result(cb, funcs, num_it, smooth, linear)
@@ -224,7 +236,8 @@ def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bo
     if res.suggestions.lr_max is None and rank() == 0:
         warnings.warn("lr_find2 has no `lr_max` to recommend: the validation loss never fell below its first value, so the model learned "
                       "nothing it could show in this range test; run it again with a larger `num_it` or a higher `start_lr`")
-    if show_plot and rank() == 0: res.plot(); print(res.usage)
+    if show_plot and rank() == 0: res.plot(); print(res.usage, flush=True)
+    res.suggestions.result = res
     return res.suggestions
 
 @contextlib.contextmanager

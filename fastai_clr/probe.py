@@ -6,10 +6,12 @@ Docs: https://fastai-clr.github.io/fastai_clr/probe.html.md"""
 
 # %% ../nbs/06_probe.ipynb #ca00cdf3
 from __future__ import annotations
-import contextlib, copy, math, warnings
+import contextlib, copy, math, random, warnings
 import torch
 from torch import nn
 from fastcore.foundation import L
+from fastai.data.load import DataLoader
+from fastai.distributed import DistributedDL
 from fastai.learner import Learner, Recorder, AvgLoss, AvgMetric
 from fastai.callback.core import CancelBatchException, CancelValidException
 from fastai.torch_core import find_bs, num_distrib
@@ -20,17 +22,14 @@ from .state import attrs_kept, rng_kept, copy_state_
 from .metrics import metric_name
 
 # %% auto #0
-__all__ = ['BN_STATS', 'bn_batch_stats', 'recompute_bn_stats_', 'bn_refreshed', 'ValProbe', 'distributed', 'rank',
-           'mean_over_ranks']
+__all__ = ['PROBE_SEED', 'BN_STATS', 'mixed_order', 'bn_batch_stats', 'recompute_bn_stats_', 'bn_refreshed', 'ValProbe',
+           'distributed', 'rank', 'mean_over_ranks']
 
 # %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
-    "Cycling iterator over a worker-free copy of `dl` that keeps the first pass's batches (up to `max_bytes`) and replays them"
+    "Cycling iterator over the loader `dl` that keeps the first pass's batches (up to `max_bytes`) and replays them"
     def __init__(self, dl, max_bytes):
-        if hasattr(dl, 'new'):
-            try: dl = dl.new(num_workers=0)
-            except Exception: pass  # a wrapper (fastai's DistributedDL) that cannot be copied: read it as it is
-        sharded = hasattr(dl, 'world_size') and hasattr(dl, 'rank')  # fastai's DistributedDL: replays would skip its broadcast and counters
+        sharded = isinstance(dl, DistributedDL)  # replays would skip its broadcast of the order and its padding counters
         self.dl,self.max_bytes,self.cache,self.it,self.nbytes,self.replay,self.k = dl,max_bytes,None if sharded else [],None,0,False,0
     def _size(self, b): return sum(o.nelement()*o.element_size() for o in L(b).concat() if isinstance(o, torch.Tensor))
     def __next__(self):
@@ -47,6 +46,27 @@ class _ValBatches:
             if self.nbytes <= self.max_bytes: self.cache.append(b)
             else: self.cache = None
         return b
+
+# %% ../nbs/06_probe.ipynb #66bca7dc
+PROBE_SEED = 0  # the probe's validation items come in the random order this seed draws
+
+def _torch_dl_mixed(dl, seed):
+    "A copy of the PyTorch `DataLoader` `dl` that samples its indices in the order `seed` draws, without workers"
+    perm = torch.randperm(len(dl.dataset), generator=torch.Generator().manual_seed(seed)).tolist()
+    return torch.utils.data.DataLoader(dl.dataset, batch_size=dl.batch_size, sampler=perm, collate_fn=dl.collate_fn, drop_last=dl.drop_last)
+
+def mixed_order(dl, seed:int=PROBE_SEED):
+    "A worker-free copy of the loader `dl` that reads its items in one fixed random order drawn from `seed`; `dl` is not touched"
+    if isinstance(dl, DistributedDL): return DistributedDL(mixed_order(dl.dl, seed), dl.rank, dl.world_size)  # rank 0's order goes to all
+    if isinstance(dl, torch.utils.data.DataLoader) and not isinstance(dl.dataset, torch.utils.data.IterableDataset): return _torch_dl_mixed(dl, seed)
+    if isinstance(dl, DataLoader) and dl.indexed:
+        new = dl.new(num_workers=0, shuffle=True)
+        new.rng = random.Random(seed)  # fastai draws each pass's order from `dl.rng`, reseeded from itself on every pass
+        return new
+    warnings.warn(f"validation probe: a {type(dl).__name__} cannot be read in a random order, so the probe reads it as it comes; "
+                  "if its items are sorted by class, every probe batch holds one class")
+    return dl
+
 
 # %% ../nbs/06_probe.ipynb #c0530180
 @contextlib.contextmanager
@@ -131,7 +151,7 @@ class ValProbe:
         self._setup()
         for m in self.mets: m.reset()
         with rng_kept(), attrs_kept(learn, *learn.cbs, *self._mods), _dispatch_to(learn, self._cbs, self._handlers), torch.no_grad():
-            if self.batches is None: self.batches = _ValBatches(learn.dls.valid, self.cache_mb*2**20)
+            if self.batches is None: self.batches = _ValBatches(mixed_order(learn.dls.valid), self.cache_mb*2**20)
             xb = learn.__dict__.get('xb')  # the batch the learner saw last: in training, the one just trained on (none before any fit)
             learn.dl,learn.training = self.batches.dl,False
             with self._bn_context(xb):  # a refresh runs the model as training left it
