@@ -1,44 +1,66 @@
-"""How good is an LR finder's advice? For each task, a grid of `lr_max` for `fit_one_cycle` at the epochs a user would run
-(several seeds, cached in advice_grid.csv), then every contender's suggested LR on the same learners (advice_suggestions.csv),
-scored by regret: points of final accuracy below the grid's best mean, at the suggested LR (log-LR interpolation).
-`python benchmarks/advice.py grid|suggest|clr|score` (`make bench-advice` runs them all; cached rows are reused)."""
+"""How good is an LR finder's advice? For each task (`advice_tasks.TASKS`), a grid of LRs for the task's recipe at the epochs a user
+would run (several seeds), then every contender (`CONTENDERS`) on the same learners: a suggested LR read off a range test, scored by
+regret (points of final accuracy below the grid's best mean, at the suggested LR by log-LR interpolation), or an LR-free optimizer's
+run, scored by its own final accuracy. Range tests that read validation batches run on the validation set in class order (as
+fastai's folder loaders give it) and shuffled. Everything computed is cached in `results/advice/` (CSV) and reused.
+`python benchmarks/advice.py grid|suggest|clr|lr_free|cost|score|all` (`make bench-advice` runs them all)."""
 import argparse, math, sys, time, warnings
+from dataclasses import dataclass
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np, pandas as pd, torch
-from torch import nn
 from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
-from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS
+from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, with_valid_order
 from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
 HERE = Path(__file__).parent
-GRID_CSV,SUGG_CSV = HERE/'advice_grid.csv',HERE/'advice_suggestions.csv'
+RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is advice.md
+GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
+LRFREE_CSV,COST_CSV = RESULTS/'lrfree.csv',RESULTS/'cost.csv'
+ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
+FASTAI_FUNCS = (valley, slide, steep, minimum)
+
+# ---- the contenders: one registry for the runs, the scoring and the report ----
+
+@dataclass
+class Contender:
+    "How a contender is scored: an LR read off the range test `test` ('fastai', 'lr_find2', 'torch-lr-finder'), or an LR-free run (`test='run'`)"
+    test:str
+    @property
+    def reads_validation(self): return self.test == 'lr_find2'  # the others read the training loss only: validation order cannot move them
+
+CONTENDERS = {
+    'lr_find2 lr_max': Contender('lr_find2'),
+    **{f'fastai {f.__name__}': Contender('fastai') for f in FASTAI_FUNCS},
+    'torch-lr-finder steepest': Contender('torch-lr-finder'),
+    'lightning suggestion': Contender('fastai'),  # read off the recorded training curve: the cost of a 100-step training-only test
+    'lightning suggestion (log-LR slope)': Contender('fastai'),
+    **{n: Contender('run') for n in LR_FREE},
+}
+
 def seeds_of(t): return TASKS[t].seeds
-
-HELD_OUT = ('digits_cnn', 'tabular_digits')  # added after the previous rule was chosen; the current one was chosen with them in view
-HELD_OUT_NOW = ('digits_mlp_no_bn', 'vision_xresnet18')  # added after the current rule (the validation loss's edge) was chosen
-HELD_OUT_MOM = ('tabular_digits', 'digits_mlp_no_bn', 'vision_xresnet18', 'vision_resnet18')  # range tests at `learn.moms[1]` run after lr_find2 was changed to it
-
-# lr_find2's probe variants (the curves' `bn_stats` column; label, lr_find2's arguments): the default, and at the optimizer's own momentum
-# instead of `learn.moms[1]` (lr_find2 before session 6) the default probe and the two other ways of handling batch norm (chosen against then)
-PROBES = {'batch': ('', {}), 'optimizer momentum': (' (optimizer momentum)', dict(mom='optimizer')),
-          'refresh, optimizer momentum': (' (bn refresh, optimizer momentum)', dict(bn_stats='refresh', mom='optimizer')),
-          'running, optimizer momentum': (' (bn running, optimizer momentum)', dict(bn_stats='running', mom='optimizer'))}
 
 def _done(csv, keys):
     if not csv.exists(): return set()
     return set(map(tuple, pd.read_csv(csv)[keys].astype(str).values.tolist()))
 
 def _append(csv, row):
+    csv.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame([row]).to_csv(csv, mode='a', header=not csv.exists(), index=False)
 
+def advised(lr):
+    "The LR a user trains at after a suggestion: the suggestion, or `defaults.lr` (what `fit_one_cycle(n)` uses) when there is none"
+    return defaults.lr if lr is None or not np.isfinite(lr) else lr
+
+# ---- running: each step appends what is missing to its CSV ----
+
 def grid(tasks=None):
-    "Final accuracy of `fit_one_cycle(epochs, lr)` for every task, seed and LR; rows already in advice_grid.csv are kept"
+    "Final accuracy of each task's recipe for every seed and LR of its grid; rows already in grid.csv are kept"
     done = _done(GRID_CSV, ['task', 'seed', 'lr'])
     for t in tasks or TASKS:
         task = TASKS[t]
@@ -49,35 +71,86 @@ def grid(tasks=None):
                 t0 = time.perf_counter()
                 with learn.no_logging(), learn.no_bar(): task.fit(learn, task.epochs, lr)
                 acc = float(learn.recorder.values[-1][-1])
-                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
+                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0.,
+                                       seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} lr {lr:g}: {acc:.4f}", flush=True)
 
+def _record_curves(t, s, order, res):
+    "One `lr_find2` range test's raw curves, appended to curves.csv (its readings are recomputed from them when scoring)"
+    met = next(iter(res.metrics))
+    pd.DataFrame(dict(task=t, seed=s, val_order=order, step=range(len(res.lr)), lr=res.lr, train_loss=res.train_loss,
+                      val_loss=res.val_loss, metric=res.metrics[met])).to_csv(CURVES_CSV, mode='a', header=not CURVES_CSV.exists(), index=False)
+
 def suggest(tasks=None):
-    "Every contender's suggestions on fresh learners of every task and seed, into advice_suggestions.csv; lr_find2's curves into advice_curves.csv"
-    done = _done(SUGG_CSV, ['task', 'seed', 'finder'])
+    "Range tests on fresh learners of every task and seed: fastai's and torch-lr-finder's once (suggestions.csv), lr_find2's per validation order (curves.csv)"
+    done,curves_done = _done(SUGG_CSV, ['task', 'seed', 'finder']),_done(CURVES_CSV, ['task', 'seed', 'val_order'])
     for t in tasks or TASKS:
         make = TASKS[t].make
         for s in seeds_of(t):
             if (t, str(s), 'fastai') not in done:
                 learn = make(s)
-                with learn.no_bar(): r = learn.lr_find(suggest_funcs=(valley, slide, steep, minimum), show_plot=False)
+                with learn.no_bar(): r = learn.lr_find(suggest_funcs=FASTAI_FUNCS, show_plot=False)
                 for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder='fastai', name=f'fastai {k}', lr=float(v)))
             if (t, str(s), 'torch-lr-finder') not in done:
                 lr = torch_lr_finder(make(s))
                 _append(SUGG_CSV, dict(task=t, seed=s, finder='torch-lr-finder', name='torch-lr-finder steepest', lr=lr if lr else np.nan))
-            for bn,(_,kw) in PROBES.items():
-                f = f'lr_find2 bn={bn}'
-                if (t, str(s), f) in done or (bn != 'batch' and TASKS[t].transfer): continue  # the probe variants were chosen against before the transfer tasks
-                learn = make(s)
-                if kw.get('mom') == 'optimizer': learn.create_opt(); kw = {**kw, 'mom': learn.opt.hypers[0]['mom']}
-                with learn.no_bar(): r = learn.lr_find2(show_plot=False, suggest_funcs=(valley, slide, steep, minimum), **kw)
-                res = learn.lr_find2_result
-                for k,v in r._asdict().items(): _append(SUGG_CSV, dict(task=t, seed=s, finder=f, name=f'lr_find2 {k}', lr=np.nan if v is None else v))
-                met = next(iter(res.metrics))
-                pd.DataFrame(dict(task=t, seed=s, bn_stats=bn, step=range(len(res.lr)), lr=res.lr, train_loss=res.train_loss,
-                                  val_loss=res.val_loss, metric=res.metrics[met])).to_csv(HERE/'advice_curves.csv', mode='a',
-                                  header=not (HERE/'advice_curves.csv').exists(), index=False)
-            print(f"{t} seed {s}: suggestions done", flush=True)
+            for order in ORDERS:
+                if (t, str(s), order) in curves_done: continue
+                learn = with_valid_order(make(s), order)
+                with learn.no_bar(): learn.lr_find2(show_plot=False, suggest_funcs=FASTAI_FUNCS)
+                _record_curves(t, s, order, learn.lr_find2_result)
+            print(f"{t} seed {s}: range tests done", flush=True)
+
+def range_tests(curves) -> dict:
+    "`(task, seed, val_order)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules"
+    return {k: result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, FASTAI_FUNCS)
+            for k,d in curves.groupby(['task', 'seed', 'val_order'])}
+
+def clr(tasks=None):
+    "`fit_clr` (one triangle over the run) between lr_find2's `clr_base_lr` and `clr_max_lr` (class-ordered validation), per task and seed"
+    done = _done(CLR_CSV, ['task', 'seed'])
+    results = range_tests(pd.read_csv(CURVES_CSV))
+    for t in tasks or SCRATCH:  # fit_clr trains from scratch; the transfer recipes are fine_tune and ULMFiT
+        for s in seeds_of(t):
+            if (t, str(s)) in done or (t, s, 'class') not in results: continue
+            sg = results[t, s, 'class'].suggestions
+            if sg.clr_base_lr is None:  # the range test's metric never improved: no bounds to read, nothing to train
+                _append(CLR_CSV, dict(task=t, seed=s, base_lr=np.nan, max_lr=np.nan, accuracy=np.nan)); continue
+            learn = TASKS[t].make(s)
+            with learn.no_logging(), learn.no_bar():
+                learn.fit_clr(TASKS[t].epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, TASKS[t].epochs*len(learn.dls.train)//2))
+            acc = float(learn.recorder.values[-1][-1])
+            _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
+            print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
+
+def lr_free(tasks=None):
+    "Final accuracy of every LR-free contender (`advice_contenders.LR_FREE`) on every task and seed, same epochs: lrfree.csv"
+    for n,p in missing().items(): print(f"skipping {n}: `{p}` is not installed (pip install -e '.[bench]')", flush=True)
+    done = _done(LRFREE_CSV, ['task', 'seed', 'contender'])
+    for t in tasks or TASKS:
+        task = TASKS[t]
+        for s in task.seeds:
+            for n in LR_FREE:
+                if n in missing() or (t, str(s), n) in done: continue
+                learn = task.make(s)
+                t0 = time.perf_counter()
+                acc = train_lr_free(learn, n, task.epochs, task.transfer)
+                _append(LRFREE_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
+                print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
+
+def cost(tasks=None):
+    "Seconds of each range test on every task (seed 0, fresh learners): cost.csv"
+    done = _done(COST_CSV, ['task', 'finder'])
+    tests = {'fastai': lambda l: l.lr_find(show_plot=False), 'lr_find2': lambda l: l.lr_find2(show_plot=False), 'torch-lr-finder': torch_lr_finder}
+    for t in tasks or TASKS:
+        for f,run in tests.items():
+            if (t, f) in done: continue
+            learn = TASKS[t].make(TASKS[t].seeds[0])
+            t0 = time.perf_counter()
+            with learn.no_bar(): run(learn)
+            _append(COST_CSV, dict(task=t, finder=f, seconds=time.perf_counter()-t0))
+
+# ---- scoring: load what is cached, turn it into regrets, write the report ----
 
 def _regret_fn(grid_means):
     "Regret in points of accuracy at any LR of one task: grid's best mean minus the mean interpolated in log-LR (clamped at the grid's ends)"
@@ -85,8 +158,8 @@ def _regret_fn(grid_means):
     return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
 
 def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:dict|None=None) -> dict:
-    """Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds drawn with
-    replacement, each bringing its grid row and its suggestions; `runs`: name -> final accuracies by seed of runs that chose no LR"""
+    """Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds
+    drawn with replacement, each bringing its grid row and its suggestions; `runs`: name -> final accuracies by seed of LR-free runs"""
     rng,x,a = np.random.default_rng(seed),np.log10(acc.columns.values.astype(float)),100*acc.values
     idx = rng.integers(0, len(acc), (n_boot, len(acc)))
     means = [a[i].mean(0) for i in idx]
@@ -99,37 +172,151 @@ def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:
         out[k] = np.array([m.max() - np.nanmean(r[i]) for i,m in zip(idx, means)])
     return out
 
-def _interval_lines(g, sg, tasks, names=('lr_find2 lr_max', 'fastai valley')):
-    "How sure the headline numbers are: 95% bootstrap intervals of lr_max's regret per task and of the valley/lr_max ratio"
-    draws = {t: boot_regrets(g[g.task == t].pivot(index='seed', columns='lr', values='accuracy'),
-                             {n: sg[(sg.task == t) & (sg.name == n)].set_index('seed').lr.astype(float) for n in names}) for t in tasks}
-    q = lambda d: np.nanquantile(d, [0.025, 0.975])
-    rec,val = names
-    ratio = np.mean([draws[t][val] for t in tasks], 0)/np.maximum(np.mean([draws[t][rec] for t in tasks], 0), 1e-9)
-    md = ["", "## How sure", "", "Each task's seeds drawn with replacement 2,000 times, each seed bringing its grid row and its range test: "
-          f"95% intervals of `{rec}`'s regret (the target is <= 1 on every task).", "",
-          "| task | regret | 95% interval | target met? |", "|---|---|---|---|"]
+def lightning_rows(curves) -> pd.DataFrame:
+    "Lightning's suggestion function on each recorded training curve (the training is the same whatever the validation order)"
+    if 'lightning suggestion' in missing():
+        print("skipping Lightning's suggestion: `lightning` is not installed (pip install -e '.[bench]')")
+        return pd.DataFrame(columns=['task', 'seed', 'name', 'lr'])
+    rows = []
+    for (t,s),d in curves[curves.val_order == ORDERS[0]].groupby(['task', 'seed']):
+        d = d.sort_values('step')
+        for log,n in ((False, 'lightning suggestion'), (True, 'lightning suggestion (log-LR slope)')):
+            rows.append(dict(task=t, seed=s, name=n, lr=lightning_suggestion(d.lr.values, d.train_loss.values, log)))
+    return pd.DataFrame(rows)
+
+def _complete(stats, t):
+    "Whether task `t`'s grid has every seed at every LR"
+    return t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(seeds_of(t)) and len(stats.loc[t]) == len(TASKS[t].lrs)
+
+def load() -> dict:
+    "What the steps cached: the grid and its per-LR statistics, the tasks scored (grid and range tests complete), range tests, rows"
+    g = pd.read_csv(GRID_CSV)
+    stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
+    curves = pd.read_csv(CURVES_CSV)
+    results = range_tests(curves)
+    tasks = [t for t in TASKS if _complete(stats, t) and all((t, s, o) in results for s in seeds_of(t) for o in ORDERS)]
+    read = lambda f, cols: pd.read_csv(f) if f.exists() else pd.DataFrame(columns=cols)
+    return dict(grid=g[g.task.isin(tasks)], stats=stats, tasks=tasks, curves=curves, results=results, sugg=read(SUGG_CSV, ['task', 'seed', 'name', 'lr']),
+                runs=read(LRFREE_CSV, ['task', 'seed', 'contender', 'accuracy', 'seconds']), costs=read(COST_CSV, ['task', 'finder', 'seconds']))
+
+def lr_find2_rows(results:dict) -> pd.DataFrame:
+    "Every reading of every lr_find2 range test (`lr_find2 lr_max` scored at `advised`), with its validation order"
+    return pd.DataFrame([dict(task=t, seed=s, val_order=o, name=f'lr_find2 {k}', lr=advised(v) if k == 'lr_max' else (np.nan if v is None else v))
+                         for (t,s,o),r in results.items() for k,v in r.suggestions._asdict().items() if not k.startswith('clr_')])
+
+def regrets(d:dict) -> pd.DataFrame:
+    "One row per task, seed, validation order and contender (or lr_find2 reading): its LR or LR-free accuracy, and its regret"
+    means = {t: d['stats'].loc[t]['mean'] for t in d['tasks']}
+    every_order = lambda df: pd.concat([df.assign(val_order=o) for o in ORDERS])  # a training-only test or a run reads no validation batch
+    runs = d['runs'][d['runs'].contender.isin(list(LR_FREE))].rename(columns={'contender': 'name'})
+    n_runs = runs.groupby(['task', 'name']).seed.transform('count')
+    runs = runs[n_runs.values == np.array([len(seeds_of(t)) if t in TASKS else -1 for t in runs.task])]  # only complete contenders
+    rows = pd.concat([lr_find2_rows(d['results']), every_order(d['sugg'][['task', 'seed', 'name', 'lr']]), every_order(lightning_rows(d['curves'])),
+                      every_order(runs)], ignore_index=True)
+    rows = rows[rows.task.isin(d['tasks'])].copy()
+    reg = {t: _regret_fn(means[t]) for t in d['tasks']}
+    rows['regret'] = [100*(means[t].max() - a) if n in LR_FREE else reg[t](float(l))
+                      for t,n,l,a in zip(rows.task, rows.name, rows.lr, rows.get('accuracy', pd.Series(np.nan, index=rows.index)))]
+    return rows
+
+def extra_seconds(d, rows, name, tasks) -> float:
+    "Seconds a contender adds per task: its range test's (seed 0), or an LR-free run's beyond a grid run's"
+    test = CONTENDERS[name].test
+    if test == 'run':
+        r = rows[(rows.name == name) & rows.task.isin(tasks) & (rows.val_order == ORDERS[0])].groupby('task').seconds.mean()
+        return float(np.mean([r.get(t, np.nan) - d['grid'][d['grid'].task == t].seconds.mean() for t in tasks]))
+    c = d['costs'].set_index(['task', 'finder']).seconds
+    return float(np.mean([c.get((t, test), np.nan) for t in tasks]))
+
+def boot_mean_regret(d, rows, names, tasks, order) -> dict:
+    "95% bootstrap interval of each contender's regret averaged over `tasks` (`boot_regrets` per task) with validation in `order`"
+    draws = []
     for t in tasks:
-        lo,hi = q(draws[t][rec]); pt = sg[(sg.task == t) & (sg.name == rec)].regret.mean()
-        md.append(f"| {t} | {pt:.1f} | {lo:.1f} to {hi:.1f} | {'yes' if hi <= 1 else 'no' if lo > 1 else 'cannot tell'} |")
-    lo,hi = q(ratio)
-    return md + ["", f"- `{val}`'s mean regret over `{rec}`'s: 95% interval **{lo:.1f}x to {hi:.1f}x** (target >= 3x)."]
+        r = rows[(rows.task == t) & (rows.val_order == order)]
+        by_seed = lambda n, c: r[r.name == n].set_index('seed')[c].astype(float)
+        acc = d['grid'][d['grid'].task == t].pivot(index='seed', columns='lr', values='accuracy')
+        draws.append(boot_regrets(acc, {n: by_seed(n, 'lr') for n in names if n not in LR_FREE},
+                                  runs={n: by_seed(n, 'accuracy') for n in names if n in LR_FREE}))
+    return {n: np.nanquantile(np.mean([dr[n] for dr in draws], 0), [0.025, 0.975]) for n in names}
 
-def advised(lr):
-    "The LR a user trains at after a suggestion: the suggestion, or `defaults.lr` (what `fit_one_cycle(n)` uses) when there is none"
-    return defaults.lr if lr is None else lr
+def _groups(d): return [(g, [t for t in d['tasks'] if t in ts]) for g,ts in (('from scratch', SCRATCH), ('fine-tuning', TRANSFER))]
 
-def range_tests(curves) -> dict:
-    "`(task, seed, bn_stats)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules (`result_from_curves`)"
-    return {k: result_from_curves(d.lr.values, d.train_loss.values, d.val_loss.values, {'accuracy': d.metric.values}, (valley, slide, steep, minimum))
-            for k,d in curves.groupby(['task', 'seed', 'bn_stats'])}
+def headline(d, rows) -> tuple:
+    "The headline table: each contender's mean regret from scratch and fine-tuning, class-ordered and shuffled validation, and its cost"
+    cols,tab = [],{}
+    for grp,ts in _groups(d):
+        for o in ORDERS:
+            m = rows[rows.task.isin(ts) & (rows.val_order == o)].pivot_table(index='name', columns='task', values='regret', aggfunc='mean')
+            m = m.reindex(columns=ts)
+            tab[f'{grp}, {o} order'] = m[m.notna().all(1)].mean(1)
+            cols.append(f'{grp}, {o} order')
+    tab = pd.DataFrame(tab).reindex([n for n in CONTENDERS if n in set(rows.name)]).sort_values(cols[0])
+    tab['extra s per task'] = [extra_seconds(d, rows, n, d['tasks']) for n in tab.index]
+    fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
+    md = ["| contender | " + " | ".join(tab.columns) + " |", "|---|" + "---|"*len(tab.columns)]
+    md += [f"| {'**'+n+'**' if n == 'lr_find2 lr_max' else n} | " + " | ".join(fmt(v) for v in r.values[:-1]) + f" | {r.values[-1]:+.1f} |"
+           for n,r in tab.iterrows()]
+    return md,tab
 
-def lr_find2_rows(results:dict):
-    "lr_find2's suggestions from `range_tests`, one row each"
-    return pd.DataFrame([dict(task=t, seed=s, finder=f'lr_find2 bn={bn}', name=f'lr_find2{PROBES[bn][0]} {k}',
-                              lr=advised(v) if k == 'lr_max' else v)
-                         for (t,s,bn),r in results.items() for k,v in r.suggestions._asdict().items()
-                         if not k.startswith('clr_')])  # fit_clr's bounds are scored by `clr`
+def order_shift(d) -> tuple:
+    "Per task: how far `lr_max` moves between class-ordered and shuffled validation, in decades (median and largest over seeds)"
+    res,out = d['results'],[]
+    for t in d['tasks']:
+        sh = [abs(math.log10(a/b)) for s in seeds_of(t) if (a := res[t, s, 'class'].suggestions.lr_max) and (b := res[t, s, 'shuffled'].suggestions.lr_max)]
+        out.append((t, float(np.median(sh)) if sh else np.nan, float(np.max(sh)) if sh else np.nan))
+    md = ["| task | median shift (decades) | largest shift | within a third of a decade? |", "|---|---|---|---|"]
+    md += [f"| {t} | {m:.2f} | {x:.2f} | {'yes' if m <= 1/3 else 'no'} |" for t,m,x in out]
+    return md,out
+
+def group_table(d, rows, grp, ts, order) -> list:
+    "One group's detail: each contender's regret per task with `order` validation, mean with its 95% interval, worst, extra seconds"
+    r = rows[rows.task.isin(ts) & (rows.val_order == order) & rows.name.isin(list(CONTENDERS))]
+    tab = r.pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=ts)
+    tab = tab[tab.notna().all(1)]
+    ci = boot_mean_regret(d, rows, tab.index, ts, order)
+    tab['mean'],tab['max'] = tab[ts].mean(1),tab[ts].max(1)
+    tab = tab.sort_values('mean')
+    md = [f"### {grp.capitalize()}, validation in {order} order", "",
+          "| contender | " + " | ".join(ts) + " | mean | 95% interval | max | extra s per task |", "|---|" + "---|"*(len(ts)+4)]
+    md += [f"| {n} | " + " | ".join(f"{v:.1f}" for v in q[ts]) + f" | **{q['mean']:.1f}** | {ci[n][0]:.1f} to {ci[n][1]:.1f} | {q['max']:.1f} | "
+           f"{extra_seconds(d, rows, n, ts):+.1f} |" for n,q in tab.iterrows()]
+    return md
+
+def how_sure(d, rows, order='class') -> list:
+    "95% bootstrap intervals of lr_max's regret per task (validation in `order`)"
+    md = ["| task | lr_max regret | 95% interval | grid noise (s.e. of the best LR's mean) |", "|---|---|---|---|"]
+    for t in d['tasks']:
+        r = rows[(rows.task == t) & (rows.val_order == order) & (rows.name == 'lr_find2 lr_max')]
+        acc = d['grid'][d['grid'].task == t].pivot(index='seed', columns='lr', values='accuracy')
+        lo,hi = np.nanquantile(boot_regrets(acc, {'x': r.set_index('seed').lr.astype(float)})['x'], [0.025, 0.975])
+        st = d['stats'].loc[t]
+        md.append(f"| {t} | {r.regret.mean():.1f} | {lo:.1f} to {hi:.1f} | {100*st['std'][st['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f} |")
+    return md
+
+def every_reading(d, rows, order='class') -> list:
+    "Every reading of every range test, from scratch, validation in `order` (a collapsed section of the report)"
+    ts = [t for g,ts in _groups(d) if g == 'from scratch' for t in ts]
+    tab = rows[rows.task.isin(ts) & (rows.val_order == order) & ~rows.name.isin(list(LR_FREE))]
+    tab = tab.pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=ts)
+    tab['mean'],tab['max'] = tab[ts].mean(1),tab[ts].max(1)
+    fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
+    return ["<details><summary>Every reading of every range test, from scratch, validation in class order</summary>", "",
+            "| reading | " + " | ".join(ts) + " | mean | max |", "|---|" + "---|"*(len(ts)+2),
+            *[f"| {n} | " + " | ".join(fmt(v) for v in q.values) + " |" for n,q in tab.sort_values('mean').iterrows()], "", "</details>"]
+
+def _clr_lines(d) -> list:
+    "Points of `fit_clr` at lr_find2's bounds below the best `fit_one_cycle` of the grid, per from-scratch task"
+    if not CLR_CSV.exists(): return []
+    c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), none=('base_lr', lambda v: int(v.isna().sum())),
+                                                 base=('base_lr', 'median'), top=('max_lr', 'median'))
+    st = d['stats']
+    rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(st.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} | "
+            f"{c.loc[t, 'none']} |" for t in d['tasks'] if t in SCRATCH and t in c.index and c.loc[t, 'n'] == len(seeds_of(t))]
+    return ["", "## fit_clr at lr_find2's bounds", "",
+            "`fit_clr(epochs, clr_base_lr, clr_max_lr)`, one triangle over the run (step size half the run), same seeds and epochs, bounds from the "
+            "class-ordered range test; points below the grid's best `fit_one_cycle` (mean over the seeds with bounds).", "",
+            "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle | seeds without bounds |",
+            "|---|---|---|---|---|---|", *rows] if rows else []
 
 def candidate_rules():
     "The family `lr_max`'s rule was chosen from (name -> function of an `LRFind2Result`): what a leave-one-task-out check re-chooses among"
@@ -154,241 +341,118 @@ def candidate_rules():
             rules[f'gm(best {c}, {c} edge {tol})'] = lambda r, c=c, tol=tol: gm(best(r, c), edge(r, c, tol))
     for m in (1, 2, 3): rules[f'train min x{m}'] = lambda r, m=m: m*tmin(r)
     for k in (1.5, 2, 4):
-        for d in (3, 10): rules[f'div {k} / {d}'] = lambda r, k=k, d=d: div(r, k)/d
+        for dv in (3, 10): rules[f'div {k} / {dv}'] = lambda r, k=k, dv=dv: div(r, k)/dv
     return rules
 
-def loto(results:dict, means, tasks):
-    "Leave one task out: choose the rule of `candidate_rules` with the least mean regret on the other tasks, score it on the one left out"
+def loto(d, order='class') -> list:
+    "Leave one task out: choose the rule of `candidate_rules` with the least mean regret on the other from-scratch tasks, score it on the one left out"
     rules,rows = candidate_rules(),[]
-    for (t,s,bn),r in results.items():
-        if bn != 'batch' or t not in tasks: continue
-        reg = _regret_fn(means.loc[t])
+    tasks = [t for t in d['tasks'] if t in SCRATCH]
+    for (t,s,o),r in d['results'].items():
+        if o != order or t not in tasks: continue
+        reg = _regret_fn(d['stats'].loc[t]['mean'])
         rows += [dict(rule=k, task=t, seed=s, regret=reg(advised(f(r)))) for k,f in rules.items()]
     tab = pd.DataFrame(rows).pivot_table(index='rule', columns='task', values='regret', aggfunc='mean')[tasks]
     out = [(t, (pick := tab.drop(columns=t).mean(1).idxmin()), tab.loc[pick, t]) for t in tasks]
-    md = [f"## Leave one task out", "", f"Choosing among {len(rules)} rules (`candidate_rules`: plateau edges of the metric and of the validation loss at three "
-          "tolerances, shaded by 1-3x, their peaks, multiples of the training minimum, divergence points, geometric means) by mean regret on all tasks but one, then scoring the choice on the one left out:", "",
+    md = ["## Leave one task out", "", f"Choosing among {len(rules)} rules (`candidate_rules`: plateau edges of the metric and of the validation loss "
+          "at three tolerances, shaded by 1-3x, their peaks, multiples of the training minimum, divergence points, geometric means) by mean regret on "
+          "all from-scratch tasks but one (validation in class order), then scoring the choice on the one left out:", "",
           "| left out | rule chosen on the others | its regret there | lr_max's regret there |", "|---|---|---|---|"]
     md += [f"| {t} | {k} | {v:.1f} | {tab.loc['lr_max', t]:.1f} |" for t,k,v in out]
     md += ["", f"- Mean held-out regret **{np.mean([v for *_,v in out]):.2f}** (lr_max on all tasks {tab.loc['lr_max'].mean():.2f}): "
-           "the honest estimate for a task the rule was not chosen on.", f"- Best rule on all tasks: {tab.mean(1).idxmin()} "
+           "the estimate for a task the rule was not chosen on.", f"- Best rule on all tasks: {tab.mean(1).idxmin()} "
            f"({tab.mean(1).min():.2f}); lr_max ranks {int((tab.mean(1) < tab.loc['lr_max'].mean()).sum())+1} of {len(tab)}."]
     return md
 
-CLR_CSV = HERE/'advice_clr.csv'
-
-def clr(tasks=None):
-    "`fit_clr` (one triangle over the run) between lr_find2's `clr_base_lr` and `clr_max_lr`, per task and seed, into advice_clr.csv"
-    done = _done(CLR_CSV, ['task', 'seed'])
-    results = range_tests(pd.read_csv(HERE/'advice_curves.csv'))
-    for t in tasks or TASKS:
-        make,epochs = TASKS[t].make,TASKS[t].epochs
-        for s in seeds_of(t):
-            if TASKS[t].transfer: break  # fit_clr trains from scratch; the transfer recipes are fine_tune and ULMFiT
-            if (t, str(s)) in done or (t, s, 'batch') not in results: continue
-            sg = results[t, s, 'batch'].suggestions
-            if sg.clr_base_lr is None:  # the range test's metric never improved: no bounds to read, nothing to train
-                _append(CLR_CSV, dict(task=t, seed=s, base_lr=np.nan, max_lr=np.nan, accuracy=np.nan)); continue
-            learn = make(s)
-            with learn.no_logging(), learn.no_bar():
-                learn.fit_clr(epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, epochs*len(learn.dls.train)//2))
-            acc = float(learn.recorder.values[-1][-1])
-            _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
-            print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
-
-def _clr_lines(stats, tasks):
-    "Points of `fit_clr` at lr_find2's bounds below the best `fit_one_cycle` of the grid, per task"
-    if not CLR_CSV.exists(): return []
-    c = pd.read_csv(CLR_CSV).groupby('task').agg(acc=('accuracy', 'mean'), n=('seed', 'count'), none=('base_lr', lambda v: int(v.isna().sum())),
-                                                 base=('base_lr', 'median'), top=('max_lr', 'median'))
-    rows = [f"| {t} | {c.loc[t, 'base']:.2g} | {c.loc[t, 'top']:.2g} | {100*c.loc[t, 'acc']:.1f} | {100*(stats.loc[t]['mean'].max() - c.loc[t, 'acc']):.1f} | {c.loc[t, 'none']} |"
-            for t in tasks if t in c.index and c.loc[t, 'n'] == len(seeds_of(t))]
-    return ["", "## fit_clr at lr_find2's bounds", "",
-            "`fit_clr(epochs, clr_base_lr, clr_max_lr)`, one triangle over the run (step size half the run), same seeds and epochs; "
-            "points below the grid's best `fit_one_cycle` (mean over the seeds with bounds; a range test whose metric never improves gives none).", "",
-            "| task | base_lr (median) | max_lr (median) | fit_clr accuracy (%) | points below best one-cycle | seeds without bounds |", "|---|---|---|---|---|---|", *rows] if rows else []
-
-LRFREE_CSV,COST_CSV = HERE/'advice_lrfree.csv',HERE/'advice_cost.csv'
-
-def lr_free(tasks=None):
-    "Final accuracy of every learning-rate-free contender (`advice_contenders.LR_FREE`) on every task and seed, same epochs: advice_lrfree.csv"
-    for n,p in missing().items(): print(f"skipping {n}: `{p}` is not installed (pip install -e '.[bench]')", flush=True)
-    done = _done(LRFREE_CSV, ['task', 'seed', 'contender'])
-    for t in tasks or TASKS:
-        task = TASKS[t]
-        for s in task.seeds:
-            for n in LR_FREE:
-                if n in missing() or (t, str(s), n) in done: continue
-                learn = task.make(s)
-                t0 = time.perf_counter()
-                acc = train_lr_free(learn, n, task.epochs, task.transfer)
-                _append(LRFREE_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
-                print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
-
-def cost(tasks=None):
-    "Seconds of each range test on every task (seed 0, fresh learners): advice_cost.csv; Lightning's is the same 100-step training-only test as fastai's"
-    done = _done(COST_CSV, ['task', 'finder'])
-    tests = {'fastai': lambda l: l.lr_find(show_plot=False), 'lr_find2': lambda l: l.lr_find2(show_plot=False), 'torch-lr-finder': torch_lr_finder}
-    for t in tasks or TASKS:
-        for f,run in tests.items():
-            if (t, f) in done: continue
-            learn = TASKS[t].make(TASKS[t].seeds[0])
-            t0 = time.perf_counter()
-            with learn.no_bar(): run(learn)
-            _append(COST_CSV, dict(task=t, finder=f, seconds=time.perf_counter()-t0))
-
-def lightning_rows(curves):
-    "Lightning's suggestion on each recorded range test (at the optimizer's momentum, as Lightning runs it, where that curve was recorded)"
-    rows = []
-    if 'lightning suggestion' in missing():
-        print("skipping Lightning's suggestion: `lightning` is not installed (pip install -e '.[bench]')"); return pd.DataFrame(columns=['task', 'seed', 'finder', 'name', 'lr'])
-    for (t,s),d in curves.groupby(['task', 'seed']):
-        d = d[d.bn_stats == ('optimizer momentum' if (d.bn_stats == 'optimizer momentum').any() else 'batch')].sort_values('step')
-        for log,n in ((False, 'lightning suggestion'), (True, 'lightning suggestion (log-LR slope)')):
-            rows.append(dict(task=t, seed=s, finder='lightning', name=n, lr=lightning_suggestion(d.lr.values, d.train_loss.values, log)))
-    return pd.DataFrame(rows)
-
-HEADLINE = ['lr_find2 lr_max', 'fastai valley', 'fastai minimum', 'fastai steep', 'fastai slide', 'torch-lr-finder steepest', 'lightning suggestion', 'lightning suggestion (log-LR slope)']
-COST_OF = {'lr_find2 lr_max': 'lr_find2', 'torch-lr-finder steepest': 'torch-lr-finder'}  # contender -> its range test; the others read fastai's 100-step one
-
-def run_regrets(runs:pd.DataFrame, means:dict) -> pd.DataFrame:
-    "LR-free runs scored like suggestions: points of final accuracy below the grid's best `fit_one_cycle` mean, per seed"
-    return runs.assign(name=runs.contender, regret=[100*(means[t].max() - a) for t,a in zip(runs.task, runs.accuracy)])
-
-def boot_mean_regret(g, rows, names, tasks):
-    "95% bootstrap interval of each name's regret averaged over `tasks` (`boot_regrets` per task: a suggestion's LR, or an LR-free run's accuracy)"
-    draws = []
-    for t in tasks:
-        r = rows[rows.task == t]
-        by_seed = lambda n, c: r[r.name == n].set_index('seed')[c]
-        draws.append(boot_regrets(g[g.task == t].pivot(index='seed', columns='lr', values='accuracy'),
-                                  {n: by_seed(n, 'lr') for n in names if n not in LR_FREE}, runs={n: by_seed(n, 'accuracy') for n in names if n in LR_FREE}))
-    return {n: np.nanquantile(np.mean([d[n] for d in draws], 0), [0.025, 0.975]) for n in names}
-
-def contender_table(g, rows, stats, tasks, title, costs, lrfree_s):
-    "The headline table of one group of tasks: each contender's regret per task, mean with its 95% interval, worst, and extra seconds"
-    names = [n for n in HEADLINE + list(LR_FREE) if n in set(rows.name)]
-    tab = rows[rows.name.isin(names)].pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=tasks)
-    tab = tab[tab.notna().all(1)]
-    ci = boot_mean_regret(g, rows, tab.index, tasks)
-    tab['mean'],tab['max'] = tab[tasks].mean(1),tab[tasks].max(1)
-    tab = tab.sort_values('mean')
-    run_s = {t: g[g.task == t].seconds.mean() for t in tasks}
-    def extra(n):  # a range test's seconds, or an LR-free run's seconds beyond a fit_one_cycle run's
-        if n in LR_FREE: return np.mean([lrfree_s.get((t, n), np.nan) - run_s[t] for t in tasks])
-        return np.mean([costs.get((t, COST_OF.get(n, 'fastai')), np.nan) for t in tasks])
-    md = [f"## {title}", "", "| contender | " + " | ".join(tasks) + " | mean | 95% interval | max | extra s per task |", "|---|" + "---|"*(len(tasks)+4)]
-    md += [f"| {n} | " + " | ".join(f"{v:.1f}" for v in r[tasks]) + f" | **{r['mean']:.1f}** | {ci[n][0]:.1f} to {ci[n][1]:.1f} | {r['max']:.1f} | {extra(n):+.1f} |"
-           for n,r in tab.iterrows()]
-    return md,tab
+def report(d, rows) -> str:
+    "advice.md: the headline table first, then how far validation order moves lr_max, how sure, each group's detail, and every reading"
+    head,tab = headline(d, rows)
+    shift,_ = order_shift(d)
+    lm = tab.loc['lr_find2 lr_max'] if 'lr_find2 lr_max' in tab.index else None
+    sizes = ', '.join(f'{TASKS[t].n_seeds} for {t}' for t in d['tasks'] if TASKS[t].n_seeds < len(SEEDS))
+    md = ["# LR advice: regret against a grid search", "",
+          f"Mean regret in points of final validation accuracy below the grid's best mean (lower is better) over {len(d['tasks'])} tasks, "
+          "with the range tests' validation set in class order (as `from_folder` loaders give it; the headline) and shuffled. "
+          "Contenders that read only the training loss (fastai's suggestions, torch-lr-finder, Lightning) and LR-free optimizers "
+          "do not depend on the validation order.", "", *head, ""]
+    if lm is not None:
+        md += [f"- `lr_find2 lr_max`, validation in class order: **{lm.iloc[0]:.2f}** points from scratch"
+               + (f", **{lm.iloc[2]:.2f}** fine-tuning" if len(lm) > 3 and np.isfinite(lm.iloc[2]) else "") + "."]
+    md += ["", "## Validation order", "", "How far `lr_max` moves between the class-ordered and the shuffled validation set (the same seeds and training; "
+           "`|log10(lr_class/lr_shuffled)|`):", "", *shift, "", "## How sure", "",
+           "Each task's seeds drawn with replacement 2,000 times, each bringing its grid row and its range test: 95% intervals of `lr_max`'s regret "
+           "(class order). A regret below the grid's own noise cannot be told from zero.", "", *how_sure(d, rows), "", "## Each group", "",
+           f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds, fewer where a run is slow: {sizes}; `results/advice/grid.csv`); every range test run "
+           "once per seed on a fresh learner, lr_find2's once per validation order (`suggestions.csv`, `curves.csv`); every LR-free optimizer trained once "
+           "per seed with the same epochs (`lrfree.csv`). A suggestion is scored at its LR by log-LR interpolation of the grid's means, clamped at the "
+           "grid's ends (which understates the regret of suggestions outside it); a range test that gives no `lr_max` is scored at `defaults.lr`, "
+           "where `fit_one_cycle(n)` then trains. The 95% interval is the bootstrap of the mean over the group's tasks. *Extra s per task*: a range "
+           "test's seconds (seed 0), or an LR-free run's seconds beyond an Adam `fit_one_cycle` run's. Lightning's suggestion is its own function "
+           "(lightning 2.6 `_LRFinder.suggestion`) on the range test's recorded training curve.", ""]
+    for grp,ts in _groups(d):
+        if ts: md += group_table(d, rows, grp, ts, 'class') + [""]
+    best = "; ".join(f"{t} {d['stats'].loc[t]['mean'].idxmax():g} ({100*d['stats'].loc[t]['mean'].max():.1f}%)" for t in d['tasks'])
+    md += [f"Best grid LR per task: {best}.", "", *every_reading(d, rows), *_clr_lines(d), "", *loto(d)]
+    left = [t for t in TASKS if t not in d['tasks']]
+    if left: md += ["", f"Not scored (grid or range tests incomplete when this report was written): {', '.join(left)}."]
+    return "\n".join(md) + "\n"
 
 def score():
-    "Regret tables (advice.md): contenders on the from-scratch and the transfer tasks, then every reading; plots in advice.png and advice_contenders.png"
+    "Load what is cached, score it, write advice.md and the plots"
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
-    g = pd.read_csv(GRID_CSV)
-    stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
-    tasks = [t for t in TASKS if t in stats.index.get_level_values(0) and stats.loc[t]['count'].min() == len(seeds_of(t))
-             and len(stats.loc[t]) == len(TASKS[t].lrs)]
-    curves = pd.read_csv(HERE/'advice_curves.csv')
-    results = range_tests(curves)
-    sg = pd.read_csv(SUGG_CSV)
-    sg = pd.concat([sg[~sg.finder.str.startswith('lr_find2')], lr_find2_rows(results), lightning_rows(curves)])
-    sg = sg[sg.task.isin(tasks)]
-    reg = {t: _regret_fn(stats.loc[t]['mean']) for t in tasks}
-    sg['regret'] = [reg[t](l) for t,l in zip(sg.task, sg.lr.astype(float))]
-    means = {t: stats.loc[t]['mean'] for t in tasks}
-    runs = pd.read_csv(LRFREE_CSV) if LRFREE_CSV.exists() else pd.DataFrame(columns=['task', 'seed', 'contender', 'accuracy', 'seconds'])
-    runs = run_regrets(runs[runs.task.isin(tasks)], means)
-    complete = runs.groupby(['task', 'name']).seed.count()
-    runs = runs[np.array([complete[t, n] == len(seeds_of(t)) for t,n in zip(runs.task, runs.name)], dtype=bool)]
-    rows = pd.concat([sg, runs], ignore_index=True)
-    costs = pd.read_csv(COST_CSV).set_index(['task', 'finder']).seconds.to_dict() if COST_CSV.exists() else {}
-    lrfree_s = runs.groupby(['task', 'name']).seconds.mean().to_dict()
-    scratch,transfer = [t for t in tasks if t in SCRATCH],[t for t in tasks if t in TRANSFER]
-    md_s,tab_s = contender_table(g, rows, stats, scratch, "From scratch: `fit_one_cycle(epochs, lr)` at each suggestion, against LR-free optimizers", costs, lrfree_s)
-    md_t,tab_t = contender_table(g, rows, stats, transfer, "Fine-tuning a pretrained model: `fine_tune(epochs, base_lr)` (ULMFiT's recipe for text) at each suggestion of the frozen learner's range test", costs, lrfree_s) if transfer else ([], None)
-    tab = sg[sg.task.isin(scratch)].pivot_table(index='name', columns='task', values='regret', aggfunc='mean')[scratch]
-    tab['mean'],tab['max'] = tab[scratch].mean(1),tab[scratch].max(1)
-    tab = tab.sort_values('mean')
-    best = {t: f"{stats.loc[t]['mean'].idxmax():g} ({100*stats.loc[t]['mean'].max():.1f}%)" for t in tasks}
-    fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
-    def headline(tb, group):
-        if tb is None or 'lr_find2 lr_max' not in tb.index: return []
-        rec,val = tb.loc['lr_find2 lr_max'],tb.loc['fastai valley', 'mean'] if 'fastai valley' in tb.index else np.nan
-        others = tb.drop(index='lr_find2 lr_max')['mean']
-        return ["", f"- {group}: `lr_find2 lr_max` mean regret **{rec['mean']:.2f}** points, worst task **{rec['max']:.2f}**; fastai `valley` {val:.2f} "
-                f"(**{val/max(rec['mean'], 1e-9):.1f}x**); best other contender: {others.idxmin()} at {others.min():.2f}."]
-    md = ["# LR advice: regret against a grid search", "",
-          f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds each, fewer where a run is slow: "
-          f"{', '.join(f'{TASKS[t].n_seeds} for {t}' for t in tasks if TASKS[t].n_seeds < len(SEEDS))}; `advice_grid.csv`); each finder run once per seed on a fresh learner "
-          "(`advice_suggestions.csv`, its curves in `advice_curves.csv`); each LR-free optimizer trained once per seed with the same epochs (`advice_lrfree.csv`). "
-          "Regret = points of final validation accuracy below the grid's best mean: at the suggested LR for a finder (log-LR interpolation of the grid's means; "
-          "suggestions outside the grid are clamped to its ends, which understates their regret), of the run itself for an LR-free optimizer. Mean over seeds. Lower is better. "
-          "The 95% interval is the bootstrap of the mean over the group's tasks (each task's seeds drawn with replacement, 2,000 times). "
-          "*Extra s per task*: a range test's seconds (seed 0; Lightning's is a 100-step training-only test like fastai's), or an LR-free run's seconds beyond an Adam `fit_one_cycle` run's.", "",
-          *md_s, *headline(tab_s, 'From scratch'), "", *md_t, *headline(tab_t, 'Fine-tuning'), "",
-          "Best grid LR per task: " + "; ".join(f"{t} {b}" for t,b in best.items()), "",
-          "Noise of the grid itself (standard error of the best LR's mean over seeds, points): "
-          + "; ".join(f"{t} {100*stats.loc[t]['std'][stats.loc[t]['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f}" for t in tasks)
-          + ". A regret below this cannot be told from zero.", "",
-          "## Every reading, from scratch", "",
-          f"{' and '.join(f'`{t}`' for t in HELD_OUT)} were added as a held-out check of the previous rule; the current one was chosen with every task in view, "
-          "so the honest figure for a new task is the leave-one-task-out estimate at the end. "
-          f"{' and '.join(f'`{t}`' for t in HELD_OUT_NOW)} were added after the current rule was chosen: their columns are its held-out check. "
-          "The range test runs at `learn.moms[1]` since session 6 (the rows marked *optimizer momentum* are the same tests at the optimizer's own momentum); "
-          f"that change was made after measuring five tasks, and {', '.join(f'`{t}`' for t in HELD_OUT_MOM)} were measured after it was made. "
-          f"The transfer tasks ({', '.join(f'`{t}`' for t in transfer)}) were added after every rule was fixed: they are held out for all of them.", "",
-          "A range test whose validation loss never improves gives no `lr_max`; it is scored at `defaults.lr`, the LR `fit_one_cycle(n)` then trains at.", "",
-          "| suggestion | " + " | ".join(scratch) + " | mean | max |", "|---|" + "---|"*(len(scratch)+2)]
-    md += [f"| {n} | " + " | ".join(fmt(v) for v in r.values) + " |" for n,r in tab.iterrows()]
-    md += _interval_lines(g, sg, tasks) + _clr_lines(stats, scratch) + [""] + loto(results, stats['mean'], scratch)
-    missing_tasks = [t for t in TASKS if t not in tasks]
-    if missing_tasks: md += ["", f"Not scored (grid incomplete when this table was written): {', '.join(missing_tasks)}."]
-    (HERE/'advice.md').write_text("\n".join(md) + "\n")
-    _plot_tasks(plt, stats, sg, runs, tasks)
-    _plot_contenders(plt, [(tb, grp) for tb,grp in ((tab_s, 'from scratch'), (tab_t, 'fine-tuning')) if tb is not None])
-    print("\n".join(md))
+    d = load()
+    rows = regrets(d)
+    md = report(d, rows)
+    (HERE/'advice.md').write_text(md)
+    _plot_tasks(plt, d, rows)
+    _plot_contenders(plt, d, rows)
+    print(md)
 
-def _plot_tasks(plt, stats, sg, runs, tasks):
-    "advice.png: each task's grid (mean, std) with the median suggestion of each finder, and each LR-free optimizer's mean accuracy"
+def _plot_tasks(plt, d, rows):
+    "advice.png: each task's grid (mean, std) with the median suggestion of each finder (class order), and each LR-free optimizer's mean accuracy"
     show = ['fastai valley', 'fastai minimum', 'fastai steep', 'torch-lr-finder steepest', 'lightning suggestion', 'lr_find2 lr_max']
+    tasks = d['tasks']
     nc = min(4, len(tasks)); nr = math.ceil(len(tasks)/nc)
     fig,axs = plt.subplots(nr, nc, figsize=(4.5*nc, 3.8*nr), squeeze=False)
     for ax in axs.flat[len(tasks):]: ax.axis('off')
+    cls = rows[rows.val_order == 'class']
     for ax,t in zip(axs.flat, tasks):
-        st = stats.loc[t]
+        st = d['stats'].loc[t]
         ax.errorbar(st.index, 100*st['mean'], yerr=100*st['std'], fmt='-o', color='k', capsize=3, label='grid (mean, std)')
         for j,n in enumerate(show):
-            v = sg[(sg.task == t) & (sg.name == n)].lr.astype(float).dropna()
-            if len(v): ax.axvline(float(np.exp(np.log(v).median())), color=f'C{j}', ls='--', label=f'{n}')
-        for j,(n,a) in enumerate(runs[runs.task == t].groupby('name').accuracy.mean().items()):
+            v = cls[(cls.task == t) & (cls.name == n)].lr.astype(float).dropna()
+            if len(v): ax.axvline(float(np.exp(np.log(v).median())), color=f'C{j}', ls='--', label=n)
+        for j,(n,a) in enumerate(cls[(cls.task == t) & cls.name.isin(list(LR_FREE))].groupby('name').accuracy.mean().items()):
             ax.axhline(100*a, color=f'C{j+len(show)}', ls=':', label=f'{n} (no LR)')
         ax.set_xscale('log'); ax.set_xlabel('LR (log scale)'); ax.set_ylabel('final accuracy (%)'); ax.set_title(t)
-    axs[0][0].legend(fontsize=6); fig.suptitle('Final accuracy vs LR, the median suggestion of each finder, and the LR-free optimizers'); fig.tight_layout()
-    fig.savefig(HERE/'advice.png', dpi=90)
+    axs[0][0].legend(fontsize=6)
+    fig.suptitle('Final accuracy vs LR, the median suggestion of each finder (validation in class order), and the LR-free optimizers')
+    fig.tight_layout(); fig.savefig(RESULTS/'advice.png', dpi=90)
 
-def _plot_contenders(plt, tabs):
-    "advice_contenders.png: each contender's regret per task (a column of dots) and its mean, one panel per group of tasks"
-    fig,axs = plt.subplots(1, len(tabs), figsize=(7*len(tabs), 4.5), squeeze=False)
-    for ax,(tb,grp) in zip(axs[0], tabs):
-        ts = [c for c in tb.columns if c not in ('mean', 'max')]
-        for i,(n,r) in enumerate(tb.iterrows()):
-            ax.scatter([i]*len(ts), r[ts], s=12, color='grey', alpha=0.7)
-            ax.scatter([i], [r['mean']], s=60, color='C3' if n == 'lr_find2 lr_max' else 'C0', marker='_', linewidths=3)
+def _plot_contenders(plt, d, rows):
+    "contenders.png: each contender's regret per task (a column of dots) and its mean, one panel per group of tasks, class-ordered validation"
+    groups = [(g, ts) for g,ts in _groups(d) if ts]
+    fig,axs = plt.subplots(1, len(groups), figsize=(7*len(groups), 4.5), squeeze=False)
+    for ax,(grp,ts) in zip(axs[0], groups):
+        r = rows[rows.task.isin(ts) & (rows.val_order == 'class') & rows.name.isin(list(CONTENDERS))]
+        tb = r.pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=ts).dropna()
+        tb = tb.assign(mean=tb.mean(1)).sort_values('mean')
+        for i,(n,q) in enumerate(tb.iterrows()):
+            ax.scatter([i]*len(ts), q[ts], s=12, color='grey', alpha=0.7)
+            ax.scatter([i], [q['mean']], s=60, color='C3' if n == 'lr_find2 lr_max' else 'C0', marker='_', linewidths=3)
         ax.set_xticks(range(len(tb))); ax.set_xticklabels(tb.index, rotation=60, ha='right', fontsize=7)
         ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
-    fig.tight_layout(); fig.savefig(HERE/'advice_contenders.png', dpi=90)
+    fig.tight_layout(); fig.savefig(RESULTS/'contenders.png', dpi=90)
+
+STEPS = dict(grid=grid, suggest=suggest, clr=clr, lr_free=lr_free, cost=cost)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument('step', choices=['grid', 'suggest', 'clr', 'lr_free', 'cost', 'score', 'all'])  # score also writes the leave-one-task-out check
+    p.add_argument('step', choices=[*STEPS, 'score', 'all'])
     p.add_argument('--tasks', nargs='*', default=None)
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
-    if a.step in ('grid', 'all'): grid(a.tasks)
-    if a.step in ('suggest', 'all'): suggest(a.tasks)
-    if a.step in ('clr', 'all'): clr(a.tasks)
-    if a.step in ('lr_free', 'all'): lr_free(a.tasks)
-    if a.step in ('cost', 'all'): cost(a.tasks)
+    for k,f in STEPS.items():
+        if a.step in (k, 'all'): f(a.tasks)
     if a.step in ('score', 'all'): score()

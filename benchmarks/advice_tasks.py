@@ -11,7 +11,8 @@ from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, set_seed, par
 from fastai.torch_core import TensorImage, TensorCategory
 from fastai_clr.all import *
 from fastai_clr.zoo import zoo_learner, digits_images, text_corpus, _SMALL_AWD
-from fastai_clr.data import digits_arrays, TensorPairs, _seeded_dls
+from fastai_clr.data import digits_arrays, TensorPairs, TensorData, _seeded_dls
+from fastcore.foundation import L
 
 CACHE = Path(__file__).parent/'.cache'  # pretrained backbones (gitignored)
 SEEDS = tuple(range(12))  # with 3, the resnet's grid could not tell 3e-3 from 1e-2 (87.0% vs 80.0% with 3, 84.6% vs 84.5% with 6)
@@ -157,6 +158,66 @@ def text_transfer_learner(seed):
     learn.freeze()
     return learn
 
+# ---- validation order: fastai never shuffles the validation loader, and its folder loaders give it in class order ----
+
+def _valid_labels(ds) -> np.ndarray:
+    "The label of every item of a validation dataset, in its order"
+    from fastai.tabular.core import TabularPandas
+    if isinstance(ds, TabularPandas): return ds.ys.values.reshape(-1)
+    if isinstance(ds, TensorData): return ds.y.numpy()
+    return np.array([int(ds[i][-1]) for i in range(len(ds))])
+
+def _reindexed(ds, idx):
+    "A copy of the dataset `ds` holding its items `idx`, in that order"
+    from fastai.tabular.core import TabularPandas
+    from fastai.data.core import Datasets
+    if isinstance(ds, TabularPandas): return ds.iloc[list(idx)]
+    if isinstance(ds, TensorData): return TensorData(ds.x[idx], ds.y[idx])
+    if isinstance(ds, Datasets):
+        items = lambda tl: tl.items.iloc[idx] if hasattr(tl.items, 'iloc') else L(tl.items)[idx]
+        return Datasets(tls=[tl._new(items(tl), split_idx=tl.split_idx) for tl in ds.tls], n_inp=ds.n_inp)
+    return type(ds)(ds[i] for i in idx)
+
+def with_valid_order(learn, order:str, seed:int=0):
+    "`learn` with its validation items in `order`: 'class' (sorted by label, as folder loaders give them), 'shuffled' (seeded), 'as loaded'"
+    if order == 'as loaded': return learn
+    ds = learn.dls.valid.dataset
+    y = _valid_labels(ds)
+    idx = np.argsort(y, kind='stable') if order == 'class' else np.random.RandomState(seed).permutation(len(y))
+    learn.dls.loaders[1] = learn.dls.valid.new(dataset=_reindexed(ds, idx))
+    return learn
+
+def digits_folder(root:Path) -> Path:
+    "scikit-learn digits written as PNG files into `root/train/<digit>/` and `root/valid/<digit>/`, as image data sets ship; returns `root`"
+    from PIL import Image
+    x,y,xv,yv = digits_arrays()
+    for split,(a,b) in dict(train=(x, y), valid=(xv, yv)).items():
+        for i,(im,k) in enumerate(zip(a, b)):
+            (root/split/str(k)).mkdir(parents=True, exist_ok=True)
+            Image.fromarray((im[0]*255).astype(np.uint8)).save(root/split/str(k)/f'{i:04d}.png')
+    return root
+
+def folder_resnet18_learner(seed):
+    "`vision_learner(resnet18, pretrained=False)` on the digits PNGs through `ImageDataLoaders.from_folder` (validation in class order), 32x32, bs 64"
+    from fastai.vision.all import ImageDataLoaders, Resize, vision_learner
+    from torchvision.models import resnet18
+    root = CACHE/'digits_folder'
+    if not (root/'valid').exists(): digits_folder(root)
+    dls = ImageDataLoaders.from_folder(root, valid='valid', item_tfms=Resize(32), bs=64, seed=seed, num_workers=0)
+    set_seed(seed)
+    return vision_learner(dls, resnet18, pretrained=False, n_out=10, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+def df_text_learner(seed):
+    "`text_classifier_learner` (small AWD-LSTM, from scratch) through `TextDataLoaders.from_df` on a DataFrame sorted by label, its last fifth the validation set"
+    from fastai.text.all import TextDataLoaders, text_classifier_learner, AWD_LSTM, BaseTokenizer
+    from fastai.text.models.awdlstm import awd_lstm_clas_config
+    df = text_corpus(1000, seed=1000)
+    df['is_valid'] = np.arange(len(df)) >= 800
+    df = df.sort_values(['is_valid', 'label'], kind='stable').reset_index(drop=True)
+    dls = TextDataLoaders.from_df(df, text_col='text', label_col='label', valid_col='is_valid', seed=seed, bs=32, seq_len=72, tok_tfm=BaseTokenizer())
+    set_seed(seed)
+    return text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **_SMALL_AWD})
+
 # task name -> Task; the transfer tasks' learners come frozen, as a user has them before `lr_find` and `fine_tune`
 TASKS = {
     'mnist1d_cnn': Task(lambda s: mnist1d_learner(seed=s), 6, LRS),
@@ -165,6 +226,8 @@ TASKS = {
     'text_awd_lstm': Task(lambda s: zoo_learner('text_classifier', seed=s, n=800), 5, LRS[:-1]),
     'vision_resnet18': Task(lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2], n_seeds=6),  # 16-28 s a run here
     'digits_cnn': Task(lambda s: digits_learner(seed=s), 3, LRS),
+    'folder_resnet18': Task(folder_resnet18_learner, 3, LRS[:-2], n_seeds=6),  # loaded as users load image folders
+    'df_text_awd_lstm': Task(df_text_learner, 5, LRS[:-1]),  # loaded from a DataFrame sorted by label
     'tabular_digits': Task(tabular_digits_learner, 5, LRS),
     'digits_mlp_no_bn': Task(lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
     'vision_xresnet18': Task(vision_xresnet_learner, 3, LRS[:-2], n_seeds=6),
