@@ -348,6 +348,7 @@ def loto(d, order='class') -> list:
     "Leave one task out: choose the rule of `candidate_rules` with the least mean regret on the other from-scratch tasks, score it on the one left out"
     rules,rows = candidate_rules(),[]
     tasks = [t for t in d['tasks'] if t in SCRATCH]
+    if len(tasks) < 2: return []
     for (t,s,o),r in d['results'].items():
         if o != order or t not in tasks: continue
         reg = _regret_fn(d['stats'].loc[t]['mean'])

@@ -26,8 +26,8 @@ from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better,
 from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
 
 # %% auto #0
-__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds', 'suggest_lrs',
-           'result_from_curves', 'plot_lr_find2']
+__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds',
+           'consistent_clr_bounds', 'suggest_lrs', 'result_from_curves', 'plot_lr_find2']
 
 # %% ../nbs/07_lr_find2.ipynb #6b4967d2
 class LRFind2Callback(HandledEventsOnly, Callback):
@@ -57,6 +57,8 @@ class LRFind2Callback(HandledEventsOnly, Callback):
         self.opt.set_hyper('lr', self.sched(self.start_lr, self.end_lr, pos))
 
     def before_validate(self): raise CancelValidException()
+    def after_fit(self):
+        if self.pbar is not None: self.pbar.on_iter_end()  # clears the bar's line, so what is printed next starts on its own
 
     def after_batch(self):
         i = self.train_iter - 1  # fastai's `TrainEvalCallback` (order -10) has already counted this step
@@ -169,6 +171,11 @@ def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     i0 = ok[np.argmax(v[ok] >= start + rise*(v[ib] - start))]
     return float(lr[i0]),float(lr[ib])
 
+def consistent_clr_bounds(lr_max, base_lr, max_lr):
+    "`(base_lr, max_lr)` when they make a cycle that stays at or below `lr_max`, else `(None, None)` (a range test too short to read them)"
+    if base_lr is None or max_lr is None or base_lr >= max_lr or (lr_max is not None and max_lr > lr_max): return None,None
+    return base_lr,max_lr
+
 class _Usage:
     "What a `SuggestedLRs2` carries besides its LRs: the range test's whole `result` (set by `lr_find2`) and its `usage`"
     result = None
@@ -183,7 +190,7 @@ def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs
     "Named tuple: the recommended `lr_max`, then suggestions from the training curve, the validation curve (`<name>_val`) and each metric (`best_<name>`); and their plot points"
     rec,i = recommend_lr_max(lr, train_smooth, val_smooth)
     names,vals,points = ['lr_max'],[rec],{'lr_max': None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))}
-    names += ['clr_base_lr', 'clr_max_lr']; vals += list(clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth)))
+    names += ['clr_base_lr', 'clr_max_lr']; vals += list(consistent_clr_bounds(rec, *clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth))))
     n = _finite_prefix(train_smooth)
     ok = np.isfinite(val_smooth) & (np.arange(len(val_smooth)) < max(n, 1))
     for f in suggest_funcs:
@@ -236,6 +243,9 @@ def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bo
     if res.suggestions.lr_max is None and rank() == 0:
         warnings.warn("lr_find2 has no `lr_max` to recommend: the validation loss never fell below its first value, so the model learned "
                       "nothing it could show in this range test; run it again with a larger `num_it` or a higher `start_lr`")
+    if res.suggestions.lr_max is not None and res.suggestions.clr_base_lr is None and rank() == 0:
+        warnings.warn(f"lr_find2 gives no `fit_clr` bounds: over these {len(res.lr)} steps the metric's rise and peak do not make a cycle below "
+                      "`lr_max`; run it with a larger `num_it` for them")
     if show_plot and rank() == 0: res.plot(); print(res.usage, flush=True)
     res.suggestions.result = res
     return res.suggestions
