@@ -9,6 +9,7 @@ from torch import nn
 from fastai.optimizer import OptimWrapper
 from fastai.callback.schedule import ParamScheduler, SchedCos
 from fastai_clr.schedule_free import ScheduleFreeCallback
+from fastai_clr.smoothing import DebiasedEMA
 
 # ---- range-test readings ----
 
@@ -35,11 +36,10 @@ def torch_lr_finder(learn):
 
 def lightning_losses(train_loss, beta=0.98, stop_factor=4.):
     "The losses Lightning's `lr_find` keeps from raw per-step training losses: debiased running mean (`beta`), stopped past `stop_factor` x the best"
-    out,avg,best = [],0.,math.inf
+    ema,out,best = DebiasedEMA(beta),[],math.inf
     for i,l in enumerate(train_loss):
         if not math.isfinite(l): break
-        avg = beta*avg + (1-beta)*l
-        s = avg/(1 - beta**(i+1))
+        s = ema(l)
         out.append(s)
         if i > 0 and s > stop_factor*best: break  # `early_stop_threshold=4.0`
         best = min(best, s)

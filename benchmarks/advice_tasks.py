@@ -10,8 +10,8 @@ from torch import nn
 from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, set_seed, params
 from fastai.torch_core import TensorImage, TensorCategory
 from fastai_clr.all import *
-from fastai_clr.zoo import zoo_learner, digits_images, text_corpus, _SMALL_AWD
-from fastai_clr.data import digits_arrays, TensorPairs, TensorData, _seeded_dls
+from fastai_clr.zoo import zoo_learner, digits_images, text_corpus, SMALL_AWD
+from fastai_clr.data import digits_arrays, TensorPairs, TensorData, seeded_dls
 from fastcore.foundation import L
 
 CACHE = Path(__file__).parent/'.cache'  # pretrained backbones (gitignored)
@@ -93,7 +93,7 @@ def shapes_images(n, size=32, seed=0):
 
 def _image_dls(x, y, xv, yv, seed, bs=64):
     mk = lambda a,b: TensorPairs(zip(TensorImage(a), TensorCategory(b)))
-    return _seeded_dls(mk(x, y), mk(xv, yv), bs, seed, None)
+    return seeded_dls(mk(x, y), mk(xv, yv), bs, seed, None)
 
 def _pretrain_resnet():
     from fastai.vision.learner import vision_learner
@@ -121,10 +121,10 @@ _FILLER_SHIFT = 30  # the target corpus draws its filler words from w30..w109: 5
 
 def source_corpus(n, seed=0, frac=0.5, length=24):
     "The language model's unlabelled corpus: `n` documents of one sentiment each, every word a sentiment word of it with probability `frac`, else a filler"
-    from fastai_clr.zoo import _POS, _NEG
+    from fastai_clr.zoo import POS_WORDS, NEG_WORDS
     rng = np.random.RandomState(seed)
     def doc(words): return ' '.join(rng.choice(words) if rng.rand() < frac else f'w{rng.randint(80)}' for _ in range(length))
-    return pd.DataFrame(dict(text=[doc(_POS if rng.randint(2) else _NEG) for _ in range(n)]))
+    return pd.DataFrame(dict(text=[doc(POS_WORDS if rng.randint(2) else NEG_WORDS) for _ in range(n)]))
 
 def shifted_corpus(n, seed=0):
     "`n` labelled documents of `text_corpus` (mixed sentiment, labelled by the majority) with their filler words from a shifted range"
@@ -139,7 +139,7 @@ def _pretrain_awd_lstm():
     dls = TextDataLoaders.from_df(source_corpus(6000, seed=7), text_col='text', is_lm=True, valid_pct=0.1, seed=0, bs=32, seq_len=16,
                                   tok_tfm=BaseTokenizer())
     set_seed(0)
-    learn = language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_lm_config, **_SMALL_AWD})
+    learn = language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_lm_config, **SMALL_AWD})
     with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 3e-2, moms=(0.8, 0.7, 0.8))
     print(f"AWD-LSTM language model: {float(learn.validate()[1]):.3f} next-word accuracy", flush=True)
     return dict(encoder=get_model(learn.model)[0].state_dict(), vocab=list(dls.vocab))
@@ -153,7 +153,7 @@ def text_transfer_learner(seed):
     dls = TextDataLoaders.from_df(shifted_corpus(1000, seed=1000), text_col='text', label_col='label', valid_pct=0.2, seed=seed, bs=32,
                                   seq_len=72, tok_tfm=BaseTokenizer(), text_vocab=lm['vocab'])
     set_seed(seed)
-    learn = text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **_SMALL_AWD})
+    learn = text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **SMALL_AWD})
     get_model(learn.model)[0].module.load_state_dict(lm['encoder'])  # what `learn.load_encoder` reads from a file
     learn.freeze()
     return learn
@@ -216,7 +216,7 @@ def df_text_learner(seed):
     df = df.sort_values(['is_valid', 'label'], kind='stable').reset_index(drop=True)
     dls = TextDataLoaders.from_df(df, text_col='text', label_col='label', valid_col='is_valid', seed=seed, bs=32, seq_len=72, tok_tfm=BaseTokenizer())
     set_seed(seed)
-    return text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **_SMALL_AWD})
+    return text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **SMALL_AWD})
 
 # task name -> Task; the transfer tasks' learners come frozen, as a user has them before `lr_find` and `fine_tune`
 TASKS = {

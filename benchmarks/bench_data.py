@@ -6,7 +6,7 @@ import torch
 from fastai.basics import Learner, CrossEntropyLossFlat, accuracy, defaults, set_seed
 from fastai.callback.progress import ProgressCallback
 from fastai_clr.all import *
-from fastai_clr.data import _seeded_dls
+from fastai_clr.data import seeded_dls
 from _report import seconds_report
 
 warnings.filterwarnings('ignore')
@@ -16,7 +16,7 @@ def fastai_default_dls(seed):
     "MNIST-1D through fastai's default loader: items collated one by one, worker processes"
     x,y,xt,yt = mnist1d_arrays()
     pairs = lambda a,b: TensorPairs(zip(torch.from_numpy(a[:, None]), torch.from_numpy(b)))
-    return _seeded_dls(pairs(x, y), pairs(xt, yt), 128, seed, None)
+    return seeded_dls(pairs(x, y), pairs(xt, yt), 128, seed, None)
 
 def fit_time(dls, epochs):
     set_seed(0)

@@ -15,6 +15,9 @@ from .scheds import *
 from .fit import *
 from .state import *
 from .metrics import *
+from .smoothing import *
+from .batchnorm import *
+from .ranks import *
 from .probe import *
 from .lr_find2 import *
 from .tracker import *
@@ -22,5 +25,7 @@ from .sweep import *
 from .compare import *
 from .snapshot import *
 from .schedule_free import *
-from . import checks as _checks, data as _data, callback as _callback, scheds as _scheds, fit as _fit, state as _state, metrics as _metrics, probe as _probe, lr_find2 as _lr_find2, tracker as _tracker, sweep as _sweep, compare as _compare, snapshot as _snapshot, schedule_free as _schedule_free
-__all__ = [*_checks.__all__, *_data.__all__, *_callback.__all__, *_scheds.__all__, *_fit.__all__, *_state.__all__, *_metrics.__all__, *_probe.__all__, *_lr_find2.__all__, *_tracker.__all__, *_sweep.__all__, *_compare.__all__, *_snapshot.__all__, *_schedule_free.__all__]
+from . import checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
+    ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free
+__all__ = [n for m in (checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
+                        ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free) for n in m.__all__]

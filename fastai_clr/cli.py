@@ -20,7 +20,7 @@ from .lr_find2 import *
 from .compare import compare_schedules, describe, Plan
 
 # %% auto #0
-__all__ = ['make_parser', 'plot_recorded_lrs', 'demo', 'main']
+__all__ = ['make_parser', 'md_table', 'plot_recorded_lrs', 'demo', 'main']
 
 # %% ../nbs/19_cli.ipynb #8cfd3bd2
 class _Parser(argparse.ArgumentParser):
@@ -54,7 +54,7 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/19_cli.ipynb #be8c61ca
-def _md_table(df) -> str:
+def md_table(df) -> str:
     "A pandas DataFrame as a markdown table, without the optional `tabulate` dependency"
     cols = [df.index.name or ''] + list(df.columns)
     fmt = lambda v: (f"{v:.4g}" if isinstance(v, float) else str(v)).replace('|', '\\|')  # a `|` in a plan's name would add a column
@@ -119,8 +119,8 @@ def _demo(out, seeds, epochs, lr_max, quick, n_train):
         f"every schedule at lr_max = {lr:.3g} ({'given' if lr_max else 'lr_find2 recommendation'}); comparison took {secs:.0f} s. "
         f"An interval that contains zero means this many seeds cannot tell the schedules apart; it does not mean they are equal.\n\n"
         f"## LR choice (lr_find2)\n\nrecommended lr_max: {sugg.lr_max:.3g} (fit_clr bounds {sugg.clr_base_lr:.3g} to {sugg.clr_max_lr:.3g}); used: **{lr:.3g}**.\n\n"
-        f"![lr_find2](lr_find2.png)\n\n## Final validation accuracy, paired against one_cycle\n\n{_md_table(summ)}\n\n"
-        f"## Each schedule against a one-cycle with the same mean LR\n\nWhat the shape adds beyond a larger (or smaller) average LR.\n\n{_md_table(ctrl)}\n\n"
+        f"![lr_find2](lr_find2.png)\n\n## Final validation accuracy, paired against one_cycle\n\n{md_table(summ)}\n\n"
+        f"## Each schedule against a one-cycle with the same mean LR\n\nWhat the shape adds beyond a larger (or smaller) average LR.\n\n{md_table(ctrl)}\n\n"
         "p_ttest: paired t-test over seeds; p_holm: adjusted for testing several plans at once (Holm); ci: 95% interval of the mean difference.\n\n"
         "![comparison](comparison.png)\n\n![schedules](schedules.png)\n")
     return report

@@ -15,9 +15,9 @@ from fastai.layers import ConvLayer
 from fastai.torch_core import params
 
 # %% auto #0
-__all__ = ['mnist1d_arrays', 'TensorPairs', 'TensorData', 'TensorBatchDL', 'mnist1d_dls', 'mnist1d_cnn', 'mnist1d_learner',
-           'mnist1d_split_learner', 'mnist1d_pretrained_body', 'mnist1d_transfer_learner', 'digits_arrays',
-           'digits_dls', 'digits_cnn', 'digits_learner']
+__all__ = ['mnist1d_arrays', 'TensorPairs', 'TensorData', 'TensorBatchDL', 'seeded_dls', 'mnist1d_dls', 'mnist1d_cnn',
+           'mnist1d_learner', 'mnist1d_split_learner', 'mnist1d_pretrained_body', 'mnist1d_transfer_learner',
+           'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner']
 
 # %% ../nbs/01_data.ipynb #590f7427
 @functools.lru_cache(maxsize=4)
@@ -59,7 +59,7 @@ def _tensor_dsets(x, y, xt, yt):
     mk = lambda a,b: TensorData(torch.from_numpy(a), torch.from_numpy(b))
     return mk(x, y), mk(xt, yt)
 
-def _seeded_dls(trn, val, bs, seed, device):
+def seeded_dls(trn, val, bs, seed, device):
     "`DataLoaders` whose shuffling order depends only on `seed` (`TensorBatchDL`s for `TensorData`); Python's global RNG is left as it was"
     state = random.getstate()
     kw = dict(dl_type=TensorBatchDL, num_workers=0) if isinstance(trn, TensorData) else {}
@@ -76,7 +76,7 @@ def mnist1d_dls(bs:int=128, # batch size
     "`DataLoaders` of MNIST-1D signals shaped `(bs, 1, 40)`; the shuffling order depends only on `seed`"
     x,y,xt,yt = mnist1d_arrays()
     if n_train is not None: x,y = x[:n_train],y[:n_train]
-    return _seeded_dls(*_tensor_dsets(x[:,None], y, xt[:,None], yt), bs, seed, device)
+    return seeded_dls(*_tensor_dsets(x[:,None], y, xt[:,None], yt), bs, seed, device)
 
 # %% ../nbs/01_data.ipynb #e3c4ff9c
 def mnist1d_cnn(nf:int=32, # channels of each conv layer
@@ -100,7 +100,7 @@ def mnist1d_split_learner(classes, # the MNIST-1D digits to keep, relabelled 0..
     x,y,xt,yt = mnist1d_arrays()
     classes = np.asarray(classes)
     def pick(a, b): keep = np.isin(b, classes); return TensorData(torch.from_numpy(a[keep][:n_train, None]), torch.from_numpy(np.searchsorted(classes, b[keep][:n_train])))
-    dls = _seeded_dls(pick(x, y), pick(xt, yt), bs, seed, None)
+    dls = seeded_dls(pick(x, y), pick(xt, yt), bs, seed, None)
     set_seed(seed)
     m = mnist1d_cnn(n_out=len(classes))
     return Learner(dls, nn.Sequential(m[:4], m[4:]), loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=lambda m: [params(m[0]), params(m[1])])
@@ -132,7 +132,7 @@ def digits_arrays():
 
 def digits_dls(bs:int=64, seed:int=42, device=None) -> DataLoaders:
     "`DataLoaders` of scikit-learn digits; the shuffling order depends only on `seed`"
-    return _seeded_dls(*_tensor_dsets(*digits_arrays()), bs, seed, device)
+    return seeded_dls(*_tensor_dsets(*digits_arrays()), bs, seed, device)
 
 def digits_cnn(nf:int=16, n_out:int=10):
     "A small 2-D CNN for 8x8 digits"

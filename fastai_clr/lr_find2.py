@@ -22,11 +22,13 @@ from .checks import check_real, check_choice, check_bool
 from .callback import HandledEventsOnly
 from .fit import resolve_lrs, n_param_groups
 from .state import preserved
-from .metrics import DebiasedEMA, smooth_centered, metric_name, lower_is_better, best_index
-from .probe import ValProbe, BN_STATS, mean_over_ranks, rank
+from .metrics import metric_name, lower_is_better, best_index
+from .smoothing import DebiasedEMA, smooth_centered
+from .probe import ValProbe, BN_STATS
+from .ranks import mean_over_ranks, rank
 
 # %% auto #0
-__all__ = ['LRFind2Callback', 'LRFind2Result', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds',
+__all__ = ['LRFind2Callback', 'LRFind2Result', 'nearest_index', 'plateau_edge', 'advice_curve', 'recommend_lr_max', 'clr_bounds',
            'consistent_clr_bounds', 'suggest_lrs', 'result_from_curves', 'plot_lr_find2']
 
 # %% ../nbs/07_lr_find2.ipynb #6b4967d2
@@ -127,7 +129,7 @@ def _suggest(func, lrs, losses, num_it):
         return (lr,(x,y)) if math.isfinite(lr) and lr > 0 else (None,None)
     except (IndexError, ValueError, RuntimeError): return None,None
 
-def _nearest(lr, x) -> int: return int(np.argmin(np.abs(np.log(np.asarray(lr, dtype=float)) - math.log(x))))
+def nearest_index(lr, x) -> int: return int(np.argmin(np.abs(np.log(np.asarray(lr, dtype=float)) - math.log(x))))
 
 def _gain(curve, lower:bool):
     "`curve` read as higher-is-better, its finite steps, its best step and first finite value; None when it never improves"
@@ -160,7 +162,7 @@ def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
         it = best_index(train_smooth, True)
         if it is None: return None,None
         rec = float(lr[it])
-    return rec,_nearest(lr, rec)
+    return rec,nearest_index(lr, rec)
 
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     "Smith's reading of a range test for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"

@@ -1,4 +1,4 @@
-"""What a metric is called, which way is better, and how its per-step curve is smoothed: one place that `lr_find2`, the validation tracker, `compare_schedules` and the plots all ask.
+"""What a metric is called and which way is better: one place that `lr_find2`, the validation tracker, `compare_schedules` and the plots all ask.
 
 Docs: https://fastai-clr.github.io/fastai_clr/metrics.html.md"""
 
@@ -6,14 +6,13 @@ Docs: https://fastai-clr.github.io/fastai_clr/metrics.html.md"""
 
 # %% ../nbs/05_metrics.ipynb #4ce35320
 from __future__ import annotations
-import math, re
+import re
 import numpy as np
 from fastai.metrics import LossMetric
 from .checks import check_choice
 
 # %% auto #0
-__all__ = ['LOWER_WORDS', 'metric_directions', 'metric_name', 'set_metric_direction', 'lower_is_better', 'best_index',
-           'DebiasedEMA', 'ema_debiased', 'smooth_centered']
+__all__ = ['LOWER_WORDS', 'metric_directions', 'metric_name', 'set_metric_direction', 'lower_is_better', 'best_index']
 
 # %% ../nbs/05_metrics.ipynb #095631c0
 def metric_name(m) -> str:
@@ -46,30 +45,3 @@ def best_index(values, lower:bool) -> int|None:
     ok = np.flatnonzero(np.isfinite(v))
     if not len(ok): return None
     return int(ok[(np.argmin if lower else np.argmax)(v[ok])])
-
-# %% ../nbs/05_metrics.ipynb #376d6927
-class DebiasedEMA:
-    "Bias-corrected exponential moving average with `beta`, as fastai's `AvgSmoothLoss`, fed one value at a time; non-finite values are skipped"
-    def __init__(self, beta:float=0.98): self.beta,self.v,self.n = beta,0.,0
-    def __call__(self, x) -> float:
-        if math.isfinite(x): self.v,self.n = self.beta*self.v + (1-self.beta)*x, self.n+1
-        return self.v/(1-self.beta**self.n) if self.n else math.nan
-
-def ema_debiased(xs, beta:float=0.98) -> np.ndarray:
-    "`DebiasedEMA` of every value of `xs`"
-    f = DebiasedEMA(beta)
-    return np.array([f(float(x)) for x in xs], dtype=float)
-
-# %% ../nbs/05_metrics.ipynb #d56c672a
-def smooth_centered(xs, sigma:float=4., log:bool=False) -> np.ndarray:
-    "Gaussian-weighted average of each value of `xs` with its neighbours (`sigma` steps), without lag; non-finite inputs are skipped"
-    x = np.asarray(xs, dtype=float)
-    if log: x = np.where(x > 0, np.log(np.where(x > 0, x, 1.)), np.nan)
-    ok = np.isfinite(x)
-    if sigma <= 0 or not ok.any(): out = np.where(ok, x, np.nan)
-    else:
-        i = np.arange(len(x))
-        w = np.exp(-0.5*((i[:, None] - i[None, :])/sigma)**2) * ok[None, :]
-        tot = w.sum(1)
-        out = np.where(tot > 0, w @ np.where(ok, x, 0.) / np.where(tot > 0, tot, 1.), np.nan)
-    return np.exp(out) if log else out

@@ -18,12 +18,12 @@ from fastai.torch_core import find_bs, num_distrib
 from fastai.callback.progress import ProgressCallback
 from .checks import check_real, check_choice
 from .callback import handles
-from .state import attrs_kept, rng_kept, copy_state_
+from .state import attrs_kept, rng_kept
+from .batchnorm import bn_batch_stats, bn_refreshed
 from .metrics import metric_name
 
 # %% auto #0
-__all__ = ['PROBE_SEED', 'BN_STATS', 'mixed_order', 'bn_batch_stats', 'recompute_bn_stats_', 'bn_refreshed', 'ValProbe',
-           'distributed', 'rank', 'mean_over_ranks']
+__all__ = ['PROBE_SEED', 'BN_STATS', 'mixed_order', 'ValProbe']
 
 # %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
@@ -67,45 +67,6 @@ def mixed_order(dl, seed:int=PROBE_SEED):
                   "if its items are sorted by class, every probe batch holds one class")
     return dl
 
-
-# %% ../nbs/06_probe.ipynb #c0530180
-@contextlib.contextmanager
-def bn_batch_stats(model:nn.Module, modules=None):
-    "Context manager in which `model`'s batch-norm layers normalise with batch statistics in eval mode and update nothing"
-    saved = [(m, m.running_mean, m.running_var) for m in _bns(model, modules)]
-    try:
-        for m,*_ in saved: m.running_mean = m.running_var = None  # torch's rule: no running stats -> batch stats, even in eval
-        yield
-    finally:
-        for m,rm,rv in saved: m.running_mean,m.running_var = rm,rv
-
-# %% ../nbs/06_probe.ipynb #7acb7124
-def _bns(model, modules=None):
-    "The batch-norm layers of `model` that keep running statistics (`modules`: the model's, when already listed)"
-    return [m for m in (model.modules() if modules is None else modules) if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
-
-def recompute_bn_stats_(model:nn.Module, batches, modules=None) -> int:
-    "Replace the running statistics of `model`'s batch-norm layers by the plain average over `batches` (tuples of inputs) at the current weights; returns how many layers"
-    bns = _bns(model, modules)
-    saved = [(m, m.momentum, m.training) for m in bns]
-    try:
-        with torch.no_grad():
-            for m in bns: m.reset_running_stats(); m.momentum = None; m.train()  # momentum None: torch's cumulative average
-            if bns:
-                for xb in batches: model(*xb)
-    finally:
-        for m,mom,tr in saved: m.momentum = mom; m.train(tr)
-    return len(bns)
-
-@contextlib.contextmanager
-def bn_refreshed(model:nn.Module, xb:tuple, modules=None):
-    "Context manager in which `model`'s batch-norm layers hold running statistics recomputed from the inputs `xb` with the current weights; the old ones come back on exit"
-    saved = [(m, {k:b.clone() for k,b in m.state_dict().items()}) for m in _bns(model, modules)]
-    try:
-        recompute_bn_stats_(model, [xb], [m for m,_ in saved])
-        yield
-    finally:
-        for m,sd in saved: copy_state_(m, sd)
 
 # %% ../nbs/06_probe.ipynb #2d21b2a2
 BN_STATS = ('running', 'batch', 'refresh')  # normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch
@@ -205,26 +166,3 @@ class ValProbe:
             self._warned.add(name)
             warnings.warn(f"validation probe: {name!r} could not be computed on a validation batch ({why}); recorded as NaN")
         return v
-
-# %% ../nbs/06_probe.ipynb #7226c52c
-def distributed() -> bool:
-    "Whether a `torch.distributed` process group is running"
-    return torch.distributed.is_available() and torch.distributed.is_initialized()
-
-def rank() -> int: return torch.distributed.get_rank() if distributed() else 0
-
-def _all_reduce(vals, op='sum'):
-    "Sum (or max) the floats `vals` over the ranks of the process group; unchanged when not distributed"
-    if not distributed(): return list(vals)
-    t = torch.tensor([float(v) for v in vals], dtype=torch.float64)
-    if torch.distributed.get_backend() == 'nccl': t = t.cuda()
-    torch.distributed.all_reduce(t, op=torch.distributed.ReduceOp.MAX if op == 'max' else torch.distributed.ReduceOp.SUM)
-    return t.cpu().tolist()
-
-def mean_over_ranks(losses, mets):
-    "Means over ranks: `losses` plainly (a NaN on any rank stays NaN, so every rank stops), `mets` over the ranks where they are finite"
-    if not distributed(): return list(losses),list(mets)
-    ok = [math.isfinite(v) for v in mets]
-    r = _all_reduce(list(losses) + [v if o else 0. for v,o in zip(mets, ok)] + [float(o) for o in ok])
-    w,nl,nm = torch.distributed.get_world_size(),len(losses),len(mets)
-    return [v/w for v in r[:nl]], [r[nl+i]/r[nl+nm+i] if r[nl+nm+i] else math.nan for i in range(nm)]

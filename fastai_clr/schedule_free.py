@@ -10,7 +10,7 @@ from collections import deque
 from fastai.callback.core import Callback
 from .checks import check_real
 from .callback import HandledEventsOnly
-from .probe import recompute_bn_stats_, _bns
+from .batchnorm import recompute_bn_stats_, bn_layers
 
 # %% auto #0
 __all__ = ['schedule_free_optimizer', 'ScheduleFreeCallback']
@@ -33,7 +33,7 @@ class ScheduleFreeCallback(HandledEventsOnly, Callback):
         if self.sf_opt is None:
             raise TypeError(f"ScheduleFreeCallback needs a schedule-free optimizer (one with `train()` and `eval()`, e.g. "
                             f"`opt_func=partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)`), got {type(getattr(self.learn.opt, 'opt', self.learn.opt)).__name__}")
-        self.bns = _bns(self.learn.model)
+        self.bns = bn_layers(self.learn.model)
         self.batches = deque(maxlen=self.n_bn_batches)
 
     def before_train(self): self.sf_opt.train()

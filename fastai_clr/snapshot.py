@@ -18,6 +18,7 @@ from .checks import check_real, check_values, check_choice
 from .callback import HandledEventsOnly
 from .fit import scheduled_values
 from .state import preserved, copy_state_
+from .batchnorm import recompute_bn_stats_
 
 # %% auto #0
 __all__ = ['lr_minima', 'SnapshotCallback']
@@ -81,15 +82,8 @@ def _snap_state(s, device):
     return torch.load(s['file'], map_location=device) if 'file' in s else s['state']
 
 def _refresh_bn(learn):
-    "Recompute batch-norm running statistics (cumulative average) with one pass over the training data"
-    bns = [m for m in learn.model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    if not bns: return
-    moms = [m.momentum for m in bns]
-    for m in bns: m.reset_running_stats(); m.momentum = None
-    learn.model.train()
-    with torch.no_grad():
-        for xb,*_ in learn.dls.train.new(shuffle=False, drop_last=False): learn.model(xb)
-    for m,mo in zip(bns, moms): m.momentum = mo
+    "Recompute batch-norm running statistics (cumulative average) with one pass over the training data, in order"
+    recompute_bn_stats_(learn.model, ((xb,) for xb,*_ in learn.dls.train.new(shuffle=False, drop_last=False)))
 
 @patch
 def snapshot_preds(self:Learner, dl=None, # defaults to the validation set

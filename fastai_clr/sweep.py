@@ -17,8 +17,8 @@ from fastai.callback.core import Callback
 from fastprogress.fastprogress import progress_bar
 from .checks import check_real, check_values
 from .metrics import lower_is_better, best_index
-from .lr_find2 import LRFind2Result, advice_curve, _nearest
-from .probe import rank
+from .lr_find2 import LRFind2Result, advice_curve, nearest_index
+from .ranks import rank
 from .state import rng_kept
 
 # %% auto #0
@@ -108,7 +108,7 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
     fig,axs = plt.subplots(1, len(keys), figsize=(6*len(keys), 4), squeeze=False)
     for j,(s,r) in enumerate(zip(res.settings, res.results)):
         n = max(len(r.lr) - skip_end, 1)
-        i = _nearest(r.lr, r.suggestions.lr_max) if r.suggestions.lr_max else None
+        i = nearest_index(r.lr, r.suggestions.lr_max) if r.suggestions.lr_max else None
         for ax,(k,_) in zip(axs[0], keys):
             y = r.val_smooth if k == 'val_smooth' else r.metrics_smooth[k]
             ok = np.isfinite(y[:n])

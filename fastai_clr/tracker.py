@@ -15,8 +15,10 @@ from fastai.callback.core import Callback
 from fastai.torch_core import to_float
 from .checks import check_real, check_choice
 from .callback import HandledEventsOnly
-from .metrics import smooth_centered, lower_is_better
-from .probe import ValProbe, BN_STATS, mean_over_ranks
+from .metrics import lower_is_better
+from .smoothing import smooth_centered
+from .probe import ValProbe, BN_STATS
+from .ranks import mean_over_ranks
 
 # %% auto #0
 __all__ = ['ValTracker', 'val_track_frame', 'plot_val_track']

@@ -18,10 +18,11 @@ from fastai.tabular.all import TabularDataLoaders, tabular_learner, Categorify, 
 from fastai.collab import CollabDataLoaders, collab_learner
 from torchvision.models import resnet18
 from .checks import check_choice
-from .data import digits_arrays, TensorPairs, _seeded_dls
+from .data import digits_arrays, TensorPairs, seeded_dls
 
 # %% auto #0
-__all__ = ['ZOO', 'digits_images', 'shapes_masks', 'text_corpus', 'tabular_frame', 'ratings_frame', 'zoo_learner']
+__all__ = ['POS_WORDS', 'NEG_WORDS', 'SMALL_AWD', 'ZOO', 'digits_images', 'shapes_masks', 'text_corpus', 'tabular_frame',
+           'ratings_frame', 'zoo_learner']
 
 # %% ../nbs/01a_zoo.ipynb #90c3f7ea
 def digits_images(size:int=32):
@@ -45,8 +46,8 @@ def shapes_masks(n:int, size:int=32, seed:int=0):
     return torch.from_numpy(im),torch.from_numpy(m)
 
 # %% ../nbs/01a_zoo.ipynb #74f027ea
-_POS = 'good great fine nice happy love best superb'.split()
-_NEG = 'bad awful poor sad hate worst ugly boring'.split()
+POS_WORDS = 'good great fine nice happy love best superb'.split()
+NEG_WORDS = 'bad awful poor sad hate worst ugly boring'.split()
 
 def text_corpus(n:int, seed:int=0) -> pd.DataFrame:
     "`n` generated documents with a binary `label` (1 when positive words outnumber negative ones)"
@@ -57,7 +58,7 @@ def text_corpus(n:int, seed:int=0) -> pd.DataFrame:
         y = rng.randint(2)
         words = list(rng.choice(filler, rng.randint(10, 25)))
         k = rng.randint(1, 4)
-        for w in list(rng.choice(_POS if y else _NEG, k)) + list(rng.choice(_NEG if y else _POS, rng.randint(0, k))):
+        for w in list(rng.choice(POS_WORDS if y else NEG_WORDS, k)) + list(rng.choice(NEG_WORDS if y else POS_WORDS, rng.randint(0, k))):
             words.insert(rng.randint(len(words)+1), w)
         docs.append(' '.join(words)); labels.append(y)
     return pd.DataFrame(dict(text=docs, label=labels))
@@ -89,18 +90,18 @@ def _vision(seed, n, bs, size=32, **kw):
     x,y,xv,yv = digits_images(size)
     n = n or len(x)
     mk = lambda a,b: TensorPairs(zip(TensorImage(a), TensorCategory(b)))
-    dls = _seeded_dls(mk(x[:n], y[:n]), mk(xv[:max(n//4, 2*bs)], yv[:max(n//4, 2*bs)]), bs, seed, None)
+    dls = seeded_dls(mk(x[:n], y[:n]), mk(xv[:max(n//4, 2*bs)], yv[:max(n//4, 2*bs)]), bs, seed, None)
     set_seed(seed)
     return vision_learner(dls, resnet18, pretrained=False, n_out=10, loss_func=CrossEntropyLossFlat(), metrics=accuracy, **kw)
 
 def _segmentation(seed, n, bs, size=32, **kw):
     n = n or 256
     mk = lambda a,b: TensorPairs(zip(TensorImage(a), TensorMask(b)))
-    dls = _seeded_dls(mk(*shapes_masks(n, size, seed=1000)), mk(*shapes_masks(max(n//4, 2*bs), size, seed=2000)), bs, seed, None)
+    dls = seeded_dls(mk(*shapes_masks(n, size, seed=1000)), mk(*shapes_masks(max(n//4, 2*bs), size, seed=2000)), bs, seed, None)
     set_seed(seed)
     return unet_learner(dls, resnet18, pretrained=False, n_out=3, loss_func=CrossEntropyLossFlat(axis=1), metrics=[DiceMulti(), foreground_acc], **kw)
 
-_SMALL_AWD = dict(emb_sz=32, n_hid=64, n_layers=2)
+SMALL_AWD = dict(emb_sz=32, n_hid=64, n_layers=2)
 
 def _text_dls(seed, n, bs, is_lm):
     df = text_corpus(int((n or 800)*1.25), seed=1000)
@@ -110,12 +111,12 @@ def _text_dls(seed, n, bs, is_lm):
 def _text_classifier(seed, n, bs, **kw):
     dls = _text_dls(seed, n, bs, False)
     set_seed(seed)
-    return text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **_SMALL_AWD}, **kw)
+    return text_classifier_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_clas_config, **SMALL_AWD}, **kw)
 
 def _language_model(seed, n, bs, **kw):
     dls = _text_dls(seed, n, bs, True)
     set_seed(seed)
-    return language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=[accuracy, Perplexity()], config={**awd_lstm_lm_config, **_SMALL_AWD}, **kw)
+    return language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=[accuracy, Perplexity()], config={**awd_lstm_lm_config, **SMALL_AWD}, **kw)
 
 def _tabular(seed, n, bs, regression=False, **kw):
     n = n or 2000

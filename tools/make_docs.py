@@ -8,6 +8,8 @@ run `nbdev-docs` (nbs/_quarto.yml is kept)."""
 import base64, re, shutil, sys
 from pathlib import Path
 import nbformat, yaml
+import pandas as pd
+from fastai_clr.cli import md_table  # the package's Markdown table, `|` escaped
 from nbdev.config import get_config
 from nbdev.quarto import refresh_quarto_yml
 from nbdev.serve import proc_nbs
@@ -50,11 +52,12 @@ def stream_md(text:str) -> str:
         if table is not None and re.match(r'^\d+\s', line) and len(line.split()) == len(table[0]): table.append(line.split()); continue
         table = None; block.append(line)
     flush_text()
-    return '\n\n'.join(o if isinstance(o, str) else _md_table(o) for o in out)
+    return '\n\n'.join(o if isinstance(o, str) else rows_table(o) for o in out)
 
-def _md_table(rows) -> str:
+def rows_table(rows) -> str:
+    "A fit's epoch table (header, then rows of strings) in Markdown, written by the package's `md_table`"
     head,*body = rows
-    return '\n'.join(['| ' + ' | '.join(head) + ' |', '|' + '---:|'*len(head)] + ['| ' + ' | '.join(r) + ' |' for r in body])
+    return md_table(pd.DataFrame([r[1:] for r in body], columns=head[1:], index=pd.Index([r[0] for r in body], name=head[0])))
 
 def show_doc_md(md:str) -> str:
     "nbdev's `show_doc` Markdown without the rule between entries (the heading's border marks them), its anchors, its source link styled"

@@ -3,7 +3,7 @@ import re, sys
 from html.parser import HTMLParser
 from pathlib import Path
 import pandas as pd
-from fastai_clr.cli import _md_table  # the package's Markdown table, `|` escaped
+from fastai_clr.cli import md_table  # the package's Markdown table, `|` escaped
 from nbdev.process import NBProcessor
 from nbdev.processors import FilterDefaults
 from nbconvert import MarkdownExporter
@@ -23,14 +23,14 @@ class _Cells(HTMLParser):
         if self.cell is not None and not self.skip: self.cell += data
 
 def html_table_md(html:str) -> str:
-    "A DataFrame's HTML as a Markdown table (header rows merged, written by the package's `_md_table`), so it reads on GitHub, PyPI and in a terminal"
+    "A DataFrame's HTML as a Markdown table (header rows merged, written by the package's `md_table`), so it reads on GitHub, PyPI and in a terminal"
     p = _Cells(); p.feed(html)
     rows = [r for r in p.rows if r]
     n = max(map(len, rows))
     rows = [r + ['']*(n - len(r)) for r in rows]
     hdr,k = rows[0],1
     if len(rows) > 1 and not hdr[0] and not any(rows[1][1:]): hdr,k = [rows[1][0]] + hdr[1:],2  # pandas puts the index name on a row of its own
-    return _md_table(pd.DataFrame([r[1:] for r in rows[k:]], index=pd.Index([r[0] for r in rows[k:]], name=hdr[0]), columns=hdr[1:]))
+    return md_table(pd.DataFrame([r[1:] for r in rows[k:]], index=pd.Index([r[0] for r in rows[k:]], name=hdr[0]), columns=hdr[1:]))
 
 def _tables_as_markdown(nb):
     "Replace each HTML table output of `nb` by its Markdown table"
