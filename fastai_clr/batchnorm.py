@@ -7,6 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/batchnorm.html.md"""
 # %% ../nbs/04a_batchnorm.ipynb #bafc90bc
 from __future__ import annotations
 import contextlib
+from fastcore.basics import ifnone
 import torch
 from torch import nn
 from .state import copy_state_
@@ -17,7 +18,7 @@ __all__ = ['bn_layers', 'bn_batch_stats', 'recompute_bn_stats_', 'bn_refreshed']
 # %% ../nbs/04a_batchnorm.ipynb #390f759c
 def bn_layers(model, modules=None):
     "The batch-norm layers of `model` that keep running statistics (`modules`: the model's, when already listed)"
-    return [m for m in (model.modules() if modules is None else modules) if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
+    return [m for m in ifnone(modules, model.modules()) if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.running_mean is not None]
 
 # %% ../nbs/04a_batchnorm.ipynb #c0530180
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
 from scipy import stats
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, ifnone
 from fastprogress.fastprogress import progress_bar
 from fastai.torch_core import set_seed
 from fastai.basics import defaults
@@ -205,7 +205,7 @@ def compare_schedules(make_learner, # seed -> a fresh `Learner`
                       n_workers:int=1, # parallel processes (Linux's fork) sharing this process's torch threads
                      ) -> Comparison:
     "Run every plan on every seed and compare them with paired tests against `baseline`"
-    seeds = list(range(n_seeds)) if seeds is None else list(seeds)
+    seeds = list(ifnone(seeds, range(n_seeds)))
     _check_compare(make_learner, plans, len(seeds), baseline, metric, target)
     check_real('n_workers', n_workers, 1, integer=True)
     if n_workers > 1 and 'fork' not in multiprocessing.get_all_start_methods():

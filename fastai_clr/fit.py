@@ -7,7 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/fit.html.md"""
 # %% ../nbs/03_fit.ipynb #9c64e183
 from __future__ import annotations
 import numpy as np, pandas as pd
-from fastcore.basics import patch
+from fastcore.basics import patch, ifnone
 from fastcore.foundation import L
 from fastai.learner import Learner
 from fastai.callback.schedule import ParamScheduler, SchedNo, combined_cos
@@ -63,7 +63,7 @@ def fit_godzi(self:Learner, n_epoch:int, lr_max=None, div:float=25., div_final:f
     check_fit(n_epoch, wd, start_epoch, reset_opt)
     check_real('div', div, 0, lo_incl=False); check_real('div_final', div_final, 0, lo_incl=False)
     check_real('pct_start', pct_start, 0, 1, False, False)
-    moms = check_moms(self.moms if moms is None else moms, 3)
+    moms = check_moms(ifnone(moms, self.moms), 3)
     check_spike(amp, freq, offset)
     lr_max = _set_lrs(self, resolve_lrs(self, lr_max))
     scheds = {'lr': combined_cos_spike(pct_start, lr_max/div, lr_max, lr_max/div_final, amp, freq, offset),

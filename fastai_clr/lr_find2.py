@@ -10,7 +10,7 @@ import collections, contextlib, math, warnings
 from dataclasses import dataclass
 import numpy as np, torch
 import matplotlib.pyplot as plt
-from fastcore.basics import patch, store_attr
+from fastcore.basics import patch, store_attr, ifnone
 from fastcore.foundation import L
 from fastai.learner import Learner, Recorder
 from fastai.callback.core import Callback, CancelFitException, CancelValidException
@@ -271,7 +271,7 @@ def result_from_curves(lrs, train_loss, val_loss, metrics:dict, suggest_funcs=(v
     lrs = np.array(lrs, dtype=float).reshape(len(lrs), -1)
     tl,vl = np.array(train_loss, dtype=float),np.array(val_loss, dtype=float)
     val_idx = np.flatnonzero(~np.isnan(vl))
-    sigma = num_it/25 if sigma is None else sigma  # 4 steps of a 100-step test: a third of a decade of LR
+    sigma = ifnone(sigma, num_it/25)  # 4 steps of a 100-step test: a third of a decade of LR
     def sm(x, idx, log=False):
         out = np.full(len(x), np.nan)
         out[idx] = smooth_centered(x[idx], sigma*len(idx)/max(len(x), 1), log)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
+from fastcore.meta import delegates
 from fastai.learner import Learner
 from fastai.data.core import DataLoaders
 from fastai.callback.core import Callback
 from fastprogress.fastprogress import progress_bar
-from .checks import check_real, check_values
+from .checks import check_real, check_values, check_bool
 from .metrics import lower_is_better, best_index
 from .lr_find2 import LRFind2Result, advice_curve, nearest_index
 from .ranks import rank
@@ -122,8 +123,10 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
 
 # %% ../nbs/09_sweep.ipynb #4ecd266b
 @patch
+@delegates(Learner.lr_find2)
 def lr_find2_sweep(self:Learner, wd=None, moms=None, bs=None, show_plot:bool=True, **kwargs) -> LRSweepResult:
-    "One `lr_find2` (with `kwargs`) per setting of `wd`, `moms` and `bs` (every combination), the learner left as it was after each"
+    "One `lr_find2` (with `kwargs`, any of its arguments) per setting of `wd`, `moms` and `bs` (every combination), the learner left as it was after each"
+    check_bool('show_plot', show_plot)
     settings = sweep_settings(wd, moms, bs)
     if 'mom' in kwargs and moms is not None: raise TypeError("`mom` is swept here: pass its values as `moms`, not `mom` in `kwargs`")
     results = []

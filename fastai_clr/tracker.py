@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
-from fastcore.basics import patch, store_attr
+from fastcore.basics import patch, store_attr, ifnone
 from fastai.learner import Recorder
 from fastai.callback.core import Callback
 from fastai.torch_core import to_float
@@ -61,7 +61,7 @@ def val_track_frame(rows, sigma:float|None=None) -> pd.DataFrame:
     "The tracker's `rows` as a DataFrame with `<col>_smooth` for the losses and metrics (centred, `sigma` rows: a 50th of the run by default) and `gap`"
     d = pd.DataFrame(list(rows), columns=None if len(rows) else list(_ROW_COLS))
     if not len(d): return d.assign(train_loss_smooth=[], valid_loss_smooth=[], gap=[])
-    sigma = max(1., len(d)/50) if sigma is None else sigma
+    sigma = ifnone(sigma, max(1., len(d)/50))
     for c in [c for c in d.columns if c not in ('iter', 'epoch', 'lr', 'mom')]:
         d[f'{c}_smooth'] = smooth_centered(d[c].values, sigma, log=c.endswith('loss'))
     d['gap'] = d.valid_loss_smooth - d.train_loss_smooth
