@@ -35,11 +35,11 @@ __all__ = ['LRFind2Callback', 'LRFind2Result', 'nearest_index', 'plateau_edge', 
 class LRFind2Callback(HandledEventsOnly, Callback):
     "LR range test with validation tracking; used by `Learner.lr_find2`"
     order,run_valid = 60,False
-    def __init__(self, start_lr, end_lr, num_it=100, stop_div=True, linear=False, val_every=1, n_val_batches=1, smooth=0.98,
+    def __init__(self, start_lr, end_lr, num_it=100, stop_div=True, linear=False, val_every=1, n_val_batches=1, stop_beta=0.98,
                  val_cache_mb=256., bn_stats='batch', mom=None, show_bar=False):
         check_real('num_it', num_it, 2, integer=True); check_bool('stop_div', stop_div); check_bool('linear', linear)
         check_real('val_every', val_every, 1, integer=True); check_real('n_val_batches', n_val_batches, 0, integer=True)
-        check_real('smooth', smooth, 0, 1, hi_incl=False); check_real('val_cache_mb', val_cache_mb, 0)
+        check_real('stop_beta', stop_beta, 0, 1, hi_incl=False); check_real('val_cache_mb', val_cache_mb, 0)
         check_choice('bn_stats', bn_stats, BN_STATS)
         if mom is not None: check_real('mom', mom, 0, 1, hi_incl=False)
         store_attr()
@@ -47,7 +47,7 @@ class LRFind2Callback(HandledEventsOnly, Callback):
 
     def before_fit(self):
         self.lrs,self.losses,self.val_losses,self.mets = [],[],[],collections.defaultdict(list)
-        self.best,self.stop_reason,self.ema = math.inf,'num_it',DebiasedEMA(self.smooth)
+        self.best,self.stop_reason,self.ema = math.inf,'num_it',DebiasedEMA(self.stop_beta)  # the divergence stop reads a causal average: it decides while the test runs
         self.probe = ValProbe(self.learn, self.n_val_batches, self.bn_stats, self.val_cache_mb, exclude=self) if self.n_val_batches else None
         self.met_names = [metric_name(m) for m in self.learn.metrics]
         if self.mom is not None and 'mom' in self.opt.hypers[0]: self.opt.set_hyper('mom', self.mom)  # put back with the optimizer's state
@@ -227,19 +227,33 @@ def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_
 
 # %% ../nbs/07_lr_find2.ipynb #c01d1168
 @patch
-def lr_find2(self:Learner, start_lr=1e-7, end_lr=10, num_it:int=100, stop_div:bool=True, linear:bool=False, wd=None, show_plot:bool=True,
-             suggest_funcs=(valley,), val_every:int=1, n_val_batches:int=1, smooth:float=0.98, val_cache_mb:float=256., device='cpu',
-             bn_stats:str='batch', mom:float|None=None, cbs=None):
+def lr_find2(self:Learner,
+             start_lr=1e-7, # the first step's LR: a float, or one per parameter group
+             end_lr=10, # the LR at step `num_it-1`
+             num_it:int=100, # training steps
+             stop_div:bool=True, # stop once the smoothed training loss passes 4x its best
+             linear:bool=False, # raise the LR linearly instead of exponentially
+             wd=None, # weight decay during the test (None: the learner's)
+             show_plot:bool=True, # plot the curves and print `usage`
+             suggest_funcs=(valley,), # fastai's suggestion functions, each read off both curves
+             val_every:int=1, # measure the validation loss every this many steps
+             n_val_batches:int=1, # validation batches per measurement (0: a training-only test)
+             stop_beta:float=0.98, # beta of the bias-corrected moving average of the training loss that `stop_div` reads
+             val_cache_mb:float=256., # MiB of validation batches kept for reuse
+             device='cpu', # where the copy of the learner's state that is put back afterwards is kept (not where the test runs)
+             bn_stats:str='batch', # batch norm in the probe: 'batch', 'running' or 'refresh' (see *Validation probe*)
+             mom:float|None=None, # momentum during the test (None: `learn.moms[1]`, what `fit_one_cycle` pairs with `lr_max`)
+             cbs=None): # extra callbacks for this test only
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
-    cb = LRFind2Callback(start_lr, end_lr, num_it, stop_div, linear, val_every, n_val_batches, smooth, val_cache_mb, bn_stats, mom,
+    cb = LRFind2Callback(start_lr, end_lr, num_it, stop_div, linear, val_every, n_val_batches, stop_beta, val_cache_mb, bn_stats, mom,
                          show_bar=hasattr(self, 'progress') and rank() == 0)  # checks its own arguments
     cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot)
     if mom is None and getattr(self, 'moms', None): cb.mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
     n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
     groups = n_param_groups(self),(0 if self.opt is None else self.opt.frozen_idx)  # as tested
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
-        with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)  # `cbs`: extra callbacks for this test only
-    res = _make_result(cb, funcs, num_it, smooth, linear)
+        with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)
+    res = _make_result(cb, funcs, num_it, linear)
     res.n_groups,res.frozen_idx = groups
     self.lr_find2_result = res
     if res.suggestions.lr_max is None and rank() == 0:
@@ -261,7 +275,7 @@ def _range_test_flags(learn, cb):
     finally:
         learn.__dict__.pop('_do_epoch_validate', None); learn.__dict__.pop('lr_finder', None)
 
-def _make_result(cb, funcs, num_it, smooth, linear):
+def _make_result(cb, funcs, num_it, linear):
     "`LRFind2Result` from what `cb` recorded"
     return result_from_curves(cb.lrs, cb.losses, cb.val_losses, cb.mets, funcs, num_it, None, cb.stop_reason, linear)
 
