@@ -62,6 +62,8 @@ def _anchor_exists(page_file:Path, anchor:str) -> bool:
 def test_pages_built(site):
     names = {p.name for p in DOCS.glob('*.html')}
     assert set(MODULE_PAGES) | {'index.html'} <= names, set(MODULE_PAGES) - names
+    for f in (Path(__file__).parents[1]/'fastai_clr').glob('*.py'):  # every module docstring's `Docs:` link has its page
+        for page in re.findall(r'github\.io/fastai_clr/([\w.]+)', f.read_text()): assert (DOCS/page).exists(), (f.name, page)
 
 @pytest.mark.parametrize('page', PAGES)
 def test_page(site, browser, page):

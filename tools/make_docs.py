@@ -159,6 +159,7 @@ def build(out=None):
     from mkdocs.config import load_config
     mkdocs_build(load_config(str(SRC/'mkdocs.yml')))
     site = Path(conf['site_dir'])
+    for name in [list(o.values())[0][:-3] for o in nav]: shutil.copy(pages/f'{name}.md', site/f'{name}.html.md')  # the module docstrings' links
     print(f"built {len(nav)} pages into {site}: serve it with python -m http.server -d {site} 8000, then open http://127.0.0.1:8000")
     return site
 
