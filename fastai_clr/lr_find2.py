@@ -90,6 +90,7 @@ class LRFind2Result:
     lrs:np.ndarray; train_loss:np.ndarray; train_smooth:np.ndarray; val_loss:np.ndarray; val_smooth:np.ndarray
     metrics:dict; metrics_smooth:dict; suggestions:tuple; points:dict; stop_reason:str; linear:bool=False
     n_groups:int=1; frozen_idx:int=0  # the learner's parameter groups when tested, and how many of them were frozen
+    lr_mult:float|None=None  # the ratio the groups were swept at (`lr_find2(lr_mult=...)`), None when they shared one LR
 
     @property
     def lr(self): return self.lrs[:, -1]
@@ -101,6 +102,8 @@ class LRFind2Result:
         if n > 1 and f == n-1:
             return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the test trained the head only; fine_tune trains it at base_lr, "
                     f"then every group at slice(base_lr/2/100, base_lr/2)")
+        if n > 1 and self.lr_mult:
+            return f"learn.fit_one_cycle(epochs, slice({lr/self.lr_mult:.2g}, {lr:.2g}))  # the groups as tested, {self.lr_mult:g}x apart"
         if n > 1 and f > 0:
             return f"learn.fit_one_cycle(1, slice({lr/2.6**4:.2g}, {lr:.2g}))  # part-frozen (freeze_to): ULMFiT's next stage, groups 2.6x apart"
         return f"learn.fit_one_cycle(epochs, {lr:.2g})" + ("  # one LR for every group, as when training from scratch" if n > 1 else "")
@@ -110,24 +113,17 @@ class LRFind2Result:
         return (f"LRFind2Result({len(self.lrs)} steps, lr {self.lr[0]:.2g} to {self.lr[-1]:.2g}, stopped: {self.stop_reason}, "
                 f"lr_max={'None' if lr is None else f'{lr:.3g}'}, {self.n_groups} group(s), {self.frozen_idx} frozen)")
 
+    def group_lrs(self, lr:float|None=None) -> np.ndarray|None:
+        "Every group's LR at the step whose last-group LR is nearest `lr` (default: `lr_max`): what each group trains at"
+        lr = ifnone(lr, self.suggestions.lr_max)
+        return None if lr is None else self.lrs[nearest_index(self.lr, lr)]
+
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #e1d4a7bc
+# %% ../nbs/07_lr_find2.ipynb #69ad213b
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
-
-def _suggest(func, lrs, losses, num_it):
-    "Apply fastai suggestion `func`; `(None, None)` when it cannot be computed"
-    if len(lrs) < 2: return None,None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            args = (list(map(float, lrs)), list(map(float, losses))) if func is valley else (torch.tensor(lrs), torch.tensor(losses))
-            lr,(x,y) = func(*args, num_it)  # valley's quadratic loop on Python floats: the same answer, 50x faster than on tensor elements
-        lr,x,y = float(lr),float(x),float(y)
-        return (lr,(x,y)) if math.isfinite(lr) and lr > 0 else (None,None)
-    except (IndexError, ValueError, RuntimeError): return None,None
 
 def nearest_index(lr, x) -> int: return int(np.argmin(np.abs(np.log(np.asarray(lr, dtype=float)) - math.log(x))))
 
@@ -148,6 +144,7 @@ def plateau_edge(lr, curve, lower:bool, tol:float=0.05):
     fell = after[v[after] < v[ib] - tol*(v[ib] - start)]
     return float(lr[after[after < fell[0]][-1] if len(fell) else after[-1]])
 
+# %% ../nbs/07_lr_find2.ipynb #355c073a
 def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
     "`(curve, lower)`: the curve the advice is read from, the first smoothed metric, else the smoothed validation loss"
     if not metrics_smooth: return val_smooth,True
@@ -164,6 +161,7 @@ def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
         rec = float(lr[it])
     return rec,nearest_index(lr, rec)
 
+# %% ../nbs/07_lr_find2.ipynb #ad67cfe2
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     "Smith's reading of a range test for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"
     g = _gain(curve, lower)
@@ -174,9 +172,23 @@ def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     return float(lr[i0]),float(lr[ib])
 
 def consistent_clr_bounds(lr_max, base_lr, max_lr):
-    "`(base_lr, max_lr)` when they make a cycle that stays at or below `lr_max`, else `(None, None)` (a range test too short to read them)"
-    if base_lr is None or max_lr is None or base_lr >= max_lr or (lr_max is not None and max_lr > lr_max): return None,None
-    return base_lr,max_lr
+    "`(base_lr, max_lr)` with `max_lr` capped at `lr_max` (the top LR the model tolerates); `(None, None)` when that leaves no cycle"
+    if base_lr is None or max_lr is None: return None,None
+    if lr_max is not None: max_lr = min(max_lr, lr_max)
+    return (base_lr,max_lr) if base_lr < max_lr else (None,None)
+
+# %% ../nbs/07_lr_find2.ipynb #59916367
+def _suggest(func, lrs, losses, num_it):
+    "Apply fastai suggestion `func`; `(None, None)` when it cannot be computed"
+    if len(lrs) < 2: return None,None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            args = (list(map(float, lrs)), list(map(float, losses))) if func is valley else (torch.tensor(lrs), torch.tensor(losses))
+            lr,(x,y) = func(*args, num_it)  # valley's quadratic loop on Python floats: the same answer, 50x faster than on tensor elements
+        lr,x,y = float(lr),float(x),float(y)
+        return (lr,(x,y)) if math.isfinite(lr) and lr > 0 else (None,None)
+    except (IndexError, ValueError, RuntimeError): return None,None
 
 class _Usage:
     "What a `SuggestedLRs2` carries besides its LRs: the range test's whole `result` (set by `lr_find2`) and its `usage`"
@@ -208,7 +220,7 @@ def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs
     return _suggested_type(names)(*vals), points
 
 # %% ../nbs/07_lr_find2.ipynb #114bb4f7
-def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot):
+def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot, lr_mult=None):
     "Check what `LRFind2Callback` cannot check without the learner; returns per-group start and end LRs and the suggestion functions"
     check_bool('show_plot', show_plot)
     if wd is not None: check_real('wd', wd, 0)
@@ -216,6 +228,11 @@ def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_
     if callable(suggest_funcs): suggest_funcs = (suggest_funcs,)
     if not isinstance(suggest_funcs, (tuple, list)) or not all(callable(f) for f in suggest_funcs):
         raise TypeError(f"`suggest_funcs` must be a tuple of suggestion functions such as (valley, slide), got {suggest_funcs!r}")
+    if lr_mult is not None:
+        check_real('lr_mult', lr_mult, 1)
+        for k,v in dict(start_lr=start_lr, end_lr=end_lr).items():
+            if isinstance(v, (slice, list, tuple, np.ndarray)): raise TypeError(f"`{k}` must be one number (the last group's) with `lr_mult`, got {v!r}")
+        start_lr,end_lr = slice(start_lr/lr_mult, start_lr),slice(end_lr/lr_mult, end_lr)
     s,e = resolve_lrs(learn, start_lr, 'start_lr'),resolve_lrs(learn, end_lr, 'end_lr')
     if np.any(s >= e): raise ValueError(f"`start_lr` must be < `end_lr` in every group, got {s} and {e}")
     try: torch.device(device)
@@ -243,25 +260,26 @@ def lr_find2(self:Learner,
              device='cpu', # where the copy of the learner's state that is put back afterwards is kept (not where the test runs)
              bn_stats:str='batch', # batch norm in the probe: 'batch', 'running' or 'refresh' (see *Validation probe*)
              mom:float|None=None, # momentum during the test (None: `learn.moms[1]`, what `fit_one_cycle` pairs with `lr_max`)
+             lr_mult:float|None=None, # sweep every group together, each `lr_mult` times lower than the last, as `slice(lr/lr_mult, lr)` sets
              cbs=None): # extra callbacks for this test only
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
     cb = LRFind2Callback(start_lr, end_lr, num_it, stop_div, linear, val_every, n_val_batches, stop_beta, val_cache_mb, bn_stats, mom,
                          show_bar=hasattr(self, 'progress') and rank() == 0)  # checks its own arguments
-    cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot)
+    cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot, lr_mult)
     if mom is None and getattr(self, 'moms', None): cb.mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
     n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
     groups = n_param_groups(self),(0 if self.opt is None else self.opt.frozen_idx)  # as tested
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
         with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)
     res = _make_result(cb, funcs, num_it, linear)
-    res.n_groups,res.frozen_idx = groups
+    res.n_groups,res.frozen_idx,res.lr_mult = *groups,lr_mult
     self.lr_find2_result = res
     if res.suggestions.lr_max is None and rank() == 0:
         warnings.warn("lr_find2 has no `lr_max` to recommend: the validation loss never fell below its first value, so the model learned "
                       "nothing it could show in this range test; run it again with a larger `num_it` or a higher `start_lr`")
     if res.suggestions.lr_max is not None and res.suggestions.clr_base_lr is None and rank() == 0:
-        warnings.warn(f"lr_find2 gives no `fit_clr` bounds: over these {len(res.lr)} steps the metric's rise and peak do not make a cycle below "
-                      "`lr_max`; run it with a larger `num_it` for them")
+        warnings.warn(f"lr_find2 gives no `fit_clr` bounds: over these {len(res.lr)} steps the metric's rise and peak do not make a cycle "
+                      "below `lr_max`; run it with a larger `num_it` for them")
     if show_plot and rank() == 0: res.plot(); print(res.usage, flush=True)
     res.suggestions.result = res
     return res.suggestions
