@@ -25,7 +25,8 @@ from .sweep import *
 from .compare import *
 from .snapshot import *
 from .schedule_free import *
+from .finetune import *
 from . import checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
-    ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free
+    ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free, finetune
 __all__ = [n for m in (checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
-                        ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free) for n in m.__all__]
+                        ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free, finetune) for n in m.__all__]

@@ -120,7 +120,7 @@ class LRFind2Result:
 
     def plot(self, skip_end:int=5, show_raw:bool=True): return plot_lr_find2(self, skip_end, show_raw)
 
-# %% ../nbs/07_lr_find2.ipynb #69ad213b
+# %% ../nbs/07_lr_find2.ipynb #6e849af5
 def _finite_prefix(x):
     bad = np.flatnonzero(~np.isfinite(x))
     return len(x) if len(bad) == 0 else bad[0]
@@ -144,7 +144,7 @@ def plateau_edge(lr, curve, lower:bool, tol:float=0.05):
     fell = after[v[after] < v[ib] - tol*(v[ib] - start)]
     return float(lr[after[after < fell[0]][-1] if len(fell) else after[-1]])
 
-# %% ../nbs/07_lr_find2.ipynb #355c073a
+# %% ../nbs/07_lr_find2.ipynb #96158b7f
 def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
     "`(curve, lower)`: the curve the advice is read from, the first smoothed metric, else the smoothed validation loss"
     if not metrics_smooth: return val_smooth,True
@@ -161,7 +161,7 @@ def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
         rec = float(lr[it])
     return rec,nearest_index(lr, rec)
 
-# %% ../nbs/07_lr_find2.ipynb #ad67cfe2
+# %% ../nbs/07_lr_find2.ipynb #5ed87d50
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
     "Smith's reading of a range test for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"
     g = _gain(curve, lower)
@@ -177,7 +177,7 @@ def consistent_clr_bounds(lr_max, base_lr, max_lr):
     if lr_max is not None: max_lr = min(max_lr, lr_max)
     return (base_lr,max_lr) if base_lr < max_lr else (None,None)
 
-# %% ../nbs/07_lr_find2.ipynb #59916367
+# %% ../nbs/07_lr_find2.ipynb #9feb3c17
 def _suggest(func, lrs, losses, num_it):
     "Apply fastai suggestion `func`; `(None, None)` when it cannot be computed"
     if len(lrs) < 2: return None,None
