@@ -3,17 +3,18 @@ would run (several seeds), then every contender (`CONTENDERS`) on the same learn
 regret (points of final accuracy below the grid's best mean, at the suggested LR by log-LR interpolation), or an LR-free optimizer's
 run, scored by its own final accuracy. Range tests that read validation batches run on the validation set in class order (as
 fastai's folder loaders give it) and shuffled. Everything computed is cached in `results/advice/` (CSV) and reused.
-`python benchmarks/advice.py grid|suggest|clr|lr_free|cost|score|all` (`make bench-advice` runs them all)."""
+`python benchmarks/advice.py grid|suggest|clr|runs|cost|score|all` (`make bench-advice` runs them all)."""
 import argparse, math, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 import numpy as np, pandas as pd, torch
+from fastcore.basics import ifnone
 from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
-from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, with_valid_order
+from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, with_valid_order, fine_tune
 from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
 
 warnings.filterwarnings('ignore')
@@ -21,7 +22,7 @@ defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback
 HERE = Path(__file__).parent
 RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is advice.md
 GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
-LRFREE_CSV,COST_CSV = RESULTS/'lrfree.csv',RESULTS/'cost.csv'
+RUNS_CSV,COST_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv'
 ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
 FASTAI_FUNCS = (valley, slide, steep, minimum)
 
@@ -29,19 +30,25 @@ FASTAI_FUNCS = (valley, slide, steep, minimum)
 
 @dataclass
 class Contender:
-    "How a contender is scored: an LR read off the range test `test` ('fastai', 'lr_find2', 'torch-lr-finder'), or an LR-free run (`test='run'`)"
-    test:str
-    @property
-    def reads_validation(self): return self.test == 'lr_find2'  # the others read the training loss only: validation order cannot move them
+    """How a contender is scored: an LR read off the range test `test` ('fastai', 'lr_find2', 'torch-lr-finder'), or a whole run (`test='run'`,
+    an LR-free optimizer or a recipe that picks its own LRs) scored by its accuracy; `reads_validation`: the validation order can move it"""
+    test:str; reads_validation:bool=False; transfer_only:bool=False
+
+def _fine_tune2(learn, task):
+    "`fine_tune2` for the task's epochs in all (ULMFiT's five stages: one frozen epoch, then four)"
+    with learn.no_logging(), learn.no_bar(): learn.fine_tune2(task.epochs if task.fit is fine_tune else task.epochs - 1)
+    return float(learn.recorder.values[-1][-1])
 
 CONTENDERS = {
-    'lr_find2 lr_max': Contender('lr_find2'),
+    'lr_find2 lr_max': Contender('lr_find2', reads_validation=True),
+    'lr_find2 fine_tune2': Contender('run', reads_validation=True, transfer_only=True),
     **{f'fastai {f.__name__}': Contender('fastai') for f in FASTAI_FUNCS},
     'torch-lr-finder steepest': Contender('torch-lr-finder'),
     'lightning suggestion': Contender('fastai'),  # read off the recorded training curve: the cost of a 100-step training-only test
     'lightning suggestion (log-LR slope)': Contender('fastai'),
     **{n: Contender('run') for n in LR_FREE},
 }
+RUN_NAMES = [n for n,c in CONTENDERS.items() if c.test == 'run']
 
 def seeds_of(t): return TASKS[t].seeds
 
@@ -59,21 +66,31 @@ def advised(lr):
 
 # ---- running: each step appends what is missing to its CSV ----
 
+def read_grid() -> pd.DataFrame:
+    "grid.csv with `lr_mult` filled in: `fine_tune`'s default (100) where a row predates the column, NaN for recipes without one"
+    g = pd.read_csv(GRID_CSV)
+    if 'lr_mult' not in g: g['lr_mult'] = np.nan
+    ft = g.task.map(lambda t: t in TASKS and TASKS[t].fit is fine_tune).astype(bool)
+    g.loc[ft & g.lr_mult.isna(), 'lr_mult'] = 100.
+    return g
+
 def grid(tasks=None):
-    "Final accuracy of each task's recipe for every seed and LR of its grid; rows already in grid.csv are kept"
-    done = _done(GRID_CSV, ['task', 'seed', 'lr'])
+    "Final accuracy of each task's recipe for every seed, LR (and `lr_mult`, where the task sweeps it); rows already in grid.csv are kept"
+    g = read_grid() if GRID_CSV.exists() else pd.DataFrame(columns=['task', 'seed', 'lr', 'lr_mult'])
+    done = set(zip(g.task, g.seed.astype(int), g.lr.astype(float), g.lr_mult.astype(float).fillna(-1)))
     for t in tasks or TASKS:
         task = TASKS[t]
-        for s in task.seeds:
-            for lr in task.lrs:
-                if (t, str(s), str(lr)) in done: continue
-                learn = task.make(s)
-                t0 = time.perf_counter()
-                with learn.no_logging(), learn.no_bar(): task.fit(learn, task.epochs, lr)
-                acc = float(learn.recorder.values[-1][-1])
-                _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0.,
-                                       seconds=time.perf_counter()-t0))
-                print(f"{t} seed {s} lr {lr:g}: {acc:.4f}", flush=True)
+        for m in task.lr_mults or (None,):
+            for s in task.seeds:
+                for lr in task.lrs:
+                    if (t, s, float(lr), -1 if m is None else float(m)) in done: continue
+                    learn = task.make(s)
+                    t0 = time.perf_counter()
+                    with learn.no_logging(), learn.no_bar(): task.fit(learn, task.epochs, lr, **({} if m is None else dict(lr_mult=m)))
+                    acc = float(learn.recorder.values[-1][-1])
+                    _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0.,
+                                           seconds=time.perf_counter()-t0, lr_mult=np.nan if m is None else m))
+                    print(f"{t} seed {s} lr {lr:g}{'' if m is None else f' lr_mult {m:g}'}: {acc:.4f}", flush=True)
 
 def _record_curves(t, s, order, res):
     "One `lr_find2` range test's raw curves, appended to curves.csv (its readings are recomputed from them when scoring)"
@@ -123,19 +140,26 @@ def clr(tasks=None):
             _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
             print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
 
-def lr_free(tasks=None):
-    "Final accuracy of every LR-free contender (`advice_contenders.LR_FREE`) on every task and seed, same epochs: lrfree.csv"
+def run_once(name, learn, task) -> float:
+    "Final accuracy of run contender `name` trained on `learn`: an LR-free optimizer by its recipe, or a recipe of this package"
+    acc = _fine_tune2(learn, task) if name == 'lr_find2 fine_tune2' else train_lr_free(learn, name, task.epochs, task.transfer)
+    return acc if math.isfinite(acc) else 0.
+
+def runs(tasks=None, names=None):
+    "Every run contender (LR-free optimizers, `fine_tune2`) on every task and seed it applies to, same epochs: runs.csv"
     for n,p in missing().items(): print(f"skipping {n}: `{p}` is not installed (pip install -e '.[bench]')", flush=True)
-    done = _done(LRFREE_CSV, ['task', 'seed', 'contender'])
+    done = _done(RUNS_CSV, ['task', 'seed', 'contender'])
     for t in tasks or TASKS:
         task = TASKS[t]
-        for s in task.seeds:
-            for n in LR_FREE:
-                if n in missing() or (t, str(s), n) in done: continue
+        for n,c in CONTENDERS.items():
+            if c.test != 'run' or (names and n not in names) or n in missing() or (c.transfer_only and not task.transfer): continue
+            for s in task.seeds:
+                if (t, str(s), n) in done: continue
                 learn = task.make(s)
+                if c.reads_validation: learn = with_valid_order(learn, ORDERS[0])
                 t0 = time.perf_counter()
-                acc = train_lr_free(learn, n, task.epochs, task.transfer)
-                _append(LRFREE_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
+                acc = run_once(n, learn, task)
+                _append(RUNS_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
 
 def cost(tasks=None):
@@ -152,24 +176,27 @@ def cost(tasks=None):
 
 # ---- scoring: load what is cached, turn it into regrets, write the report ----
 
-def _regret_fn(grid_means):
-    "Regret in points of accuracy at any LR of one task: grid's best mean minus the mean interpolated in log-LR (clamped at the grid's ends)"
+def _regret_fn(grid_means, best=None):
+    "Regret in points at any LR of one task: the grid's `best` mean (default: the line's) minus the line's mean interpolated in log-LR (clamped at its ends)"
     x,y = np.log10(grid_means.index.values),grid_means.values
-    return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(y.max() - np.interp(np.log10(lr), x, y))
+    top = ifnone(best, y.max())
+    return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(top - np.interp(np.log10(lr), x, y))
 
-def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:dict|None=None) -> dict:
+def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:dict|None=None, acc_all:pd.DataFrame|None=None) -> dict:
     """Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds
-    drawn with replacement, each bringing its grid row and its suggestions; `runs`: name -> final accuracies by seed of LR-free runs"""
+    drawn with replacement, each bringing its grid row and its suggestions; `runs`: name -> final accuracies by seed of whole runs;
+    `acc_all`: seed x every cell of a 2-D grid, whose best mean is then the one regrets are counted from"""
     rng,x,a = np.random.default_rng(seed),np.log10(acc.columns.values.astype(float)),100*acc.values
     idx = rng.integers(0, len(acc), (n_boot, len(acc)))
     means = [a[i].mean(0) for i in idx]
+    tops = [m.max() for m in means] if acc_all is None else [np.nanmax(np.nanmean(100*acc_all.reindex(acc.index).values[i], 0)) for i in idx]
     out = {}
     for k,v in sugg.items():
         l = np.log10(v.reindex(acc.index).values.astype(float))
-        out[k] = np.array([np.nanmean(m.max() - np.interp(l[i], x, m)) for i,m in zip(idx, means)])
+        out[k] = np.array([np.nanmean(top - np.interp(l[i], x, m)) for i,m,top in zip(idx, means, tops)])
     for k,v in (runs or {}).items():
         r = 100*v.reindex(acc.index).values.astype(float)
-        out[k] = np.array([m.max() - np.nanmean(r[i]) for i,m in zip(idx, means)])
+        out[k] = np.array([top - np.nanmean(r[i]) for i,top in zip(idx, tops)])
     return out
 
 def lightning_rows(curves) -> pd.DataFrame:
@@ -190,14 +217,21 @@ def _complete(stats, t):
 
 def load() -> dict:
     "What the steps cached: the grid and its per-LR statistics, the tasks scored (grid and range tests complete), range tests, rows"
-    g = pd.read_csv(GRID_CSV)
+    g_all = read_grid()
+    g = g_all[g_all.lr_mult.isna() | (g_all.lr_mult == 100)]  # the line suggestions are scored on: each recipe's default lr_mult
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
     curves = pd.read_csv(CURVES_CSV)
     results = range_tests(curves)
     tasks = [t for t in TASKS if _complete(stats, t) and all((t, s, o) in results for s in seeds_of(t) for o in ORDERS)]
     read = lambda f, cols: pd.read_csv(f) if f.exists() else pd.DataFrame(columns=cols)
-    return dict(grid=g[g.task.isin(tasks)], stats=stats, tasks=tasks, curves=curves, results=results, sugg=read(SUGG_CSV, ['task', 'seed', 'name', 'lr']),
-                runs=read(LRFREE_CSV, ['task', 'seed', 'contender', 'accuracy', 'seconds']), costs=read(COST_CSV, ['task', 'finder', 'seconds']))
+    cells = g_all[g_all.task.isin(tasks)].groupby(['task', 'lr_mult', 'lr'], dropna=False).accuracy.agg(['mean', 'std', 'count'])
+    return dict(grid=g[g.task.isin(tasks)], grid_all=g_all[g_all.task.isin(tasks)], stats=stats, cells=cells, tasks=tasks, curves=curves,
+                results=results, best={t: cells.loc[t]['mean'].max() for t in tasks}, sugg=read(SUGG_CSV, ['task', 'seed', 'name', 'lr']),
+                runs=read(RUNS_CSV, ['task', 'seed', 'contender', 'accuracy', 'seconds']), costs=read(COST_CSV, ['task', 'finder', 'seconds']))
+
+def acc_all(d, t) -> pd.DataFrame:
+    "Task `t`'s grid as seed x (lr_mult, lr) accuracies: every cell of a 2-D grid"
+    return d['grid_all'][d['grid_all'].task == t].assign(m=lambda x: x.lr_mult.fillna(-1)).pivot_table(index='seed', columns=['m', 'lr'], values='accuracy')
 
 def lr_find2_rows(results:dict) -> pd.DataFrame:
     "Every reading of every lr_find2 range test (`lr_find2 lr_max` scored at `advised`), with its validation order"
@@ -208,15 +242,17 @@ def regrets(d:dict) -> pd.DataFrame:
     "One row per task, seed, validation order and contender (or lr_find2 reading): its LR or LR-free accuracy, and its regret"
     means = {t: d['stats'].loc[t]['mean'] for t in d['tasks']}
     every_order = lambda df: pd.concat([df.assign(val_order=o) for o in ORDERS])  # a training-only test or a run reads no validation batch
-    runs = d['runs'][d['runs'].contender.isin(list(LR_FREE))].rename(columns={'contender': 'name'})
+    runs = d['runs'][d['runs'].contender.isin([n for n,c in CONTENDERS.items() if c.test == 'run'])].rename(columns={'contender': 'name'})
     n_runs = runs.groupby(['task', 'name']).seed.transform('count')
     runs = runs[n_runs.values == np.array([len(seeds_of(t)) if t in TASKS else -1 for t in runs.task])]  # only complete contenders
+    reads = runs.name.map(lambda n: CONTENDERS[n].reads_validation).astype(bool)  # run on the class-ordered learner only
     rows = pd.concat([lr_find2_rows(d['results']), every_order(d['sugg'][['task', 'seed', 'name', 'lr']]), every_order(lightning_rows(d['curves'])),
-                      every_order(runs)], ignore_index=True)
+                      every_order(runs[~reads]), runs[reads].assign(val_order=ORDERS[0])], ignore_index=True)
     rows = rows[rows.task.isin(d['tasks'])].copy()
-    reg = {t: _regret_fn(means[t]) for t in d['tasks']}
-    rows['regret'] = [100*(means[t].max() - a) if n in LR_FREE else reg[t](float(l))
-                      for t,n,l,a in zip(rows.task, rows.name, rows.lr, rows.get('accuracy', pd.Series(np.nan, index=rows.index)))]
+    reg = {t: _regret_fn(means[t], d['best'][t]) for t in d['tasks']}
+    is_run = rows.name.map(lambda n: n in CONTENDERS and CONTENDERS[n].test == 'run').astype(bool)
+    rows['regret'] = [100*(d['best'][t] - a) if r else reg[t](float(l))
+                      for t,r,l,a in zip(rows.task, is_run, rows.lr, rows.get('accuracy', pd.Series(np.nan, index=rows.index)))]
     return rows
 
 def extra_seconds(d, rows, name, tasks) -> float:
@@ -235,8 +271,8 @@ def boot_mean_regret(d, rows, names, tasks, order) -> dict:
         r = rows[(rows.task == t) & (rows.val_order == order)]
         by_seed = lambda n, c: r[r.name == n].set_index('seed')[c].astype(float)
         acc = d['grid'][d['grid'].task == t].pivot(index='seed', columns='lr', values='accuracy')
-        draws.append(boot_regrets(acc, {n: by_seed(n, 'lr') for n in names if n not in LR_FREE},
-                                  runs={n: by_seed(n, 'accuracy') for n in names if n in LR_FREE}))
+        draws.append(boot_regrets(acc, {n: by_seed(n, 'lr') for n in names if n not in RUN_NAMES},
+                                  runs={n: by_seed(n, 'accuracy') for n in names if n in RUN_NAMES}, acc_all=acc_all(d, t)))
     return {n: np.nanquantile(np.mean([dr[n] for dr in draws], 0), [0.025, 0.975]) for n in names}
 
 def _groups(d): return [(g, [t for t in d['tasks'] if t in ts]) for g,ts in (('from scratch', SCRATCH), ('fine-tuning', TRANSFER))]
@@ -288,15 +324,29 @@ def how_sure(d, rows, order='class') -> list:
     for t in d['tasks']:
         r = rows[(rows.task == t) & (rows.val_order == order) & (rows.name == 'lr_find2 lr_max')]
         acc = d['grid'][d['grid'].task == t].pivot(index='seed', columns='lr', values='accuracy')
-        lo,hi = np.nanquantile(boot_regrets(acc, {'x': r.set_index('seed').lr.astype(float)})['x'], [0.025, 0.975])
+        lo,hi = np.nanquantile(boot_regrets(acc, {'x': r.set_index('seed').lr.astype(float)}, acc_all=acc_all(d, t))['x'], [0.025, 0.975])
         st = d['stats'].loc[t]
         md.append(f"| {t} | {r.regret.mean():.1f} | {lo:.1f} to {hi:.1f} | {100*st['std'][st['mean'].idxmax()]/math.sqrt(len(seeds_of(t))):.1f} |")
     return md
 
+def grid_2d(d) -> list:
+    "Each 2-D grid (`fine_tune`'s base_lr x lr_mult): per lr_mult the best base_lr, its mean and standard error over seeds; is it on the LR grid's edge?"
+    md = ["| task | lr_mult | best base_lr | mean accuracy (%) | s.e. (points) | seeds | on the LR grid's edge? |", "|---|---|---|---|---|---|---|"]
+    for t in d['tasks']:
+        c = d['cells'].loc[t]
+        if len(c.index.get_level_values(0).unique()) < 2: continue
+        top = c['mean'].idxmax()
+        for m,cm in c.groupby(level=0):
+            (_,lr),q = cm['mean'].idxmax(),cm.loc[cm['mean'].idxmax()]
+            edge = lr in (min(TASKS[t].lrs), max(TASKS[t].lrs))
+            md.append(f"| {t} | {m:g} | {lr:g} | {'**' if (m, lr) == top else ''}{100*q['mean']:.1f}{'**' if (m, lr) == top else ''} | "
+                      f"{100*q['std']/math.sqrt(q['count']):.1f} | {int(q['count'])} | {'yes' if edge else 'no'} |")
+    return md if len(md) > 2 else []
+
 def every_reading(d, rows, order='class') -> list:
     "Every reading of every range test, from scratch, validation in `order` (a collapsed section of the report)"
     ts = [t for g,ts in _groups(d) if g == 'from scratch' for t in ts]
-    tab = rows[rows.task.isin(ts) & (rows.val_order == order) & ~rows.name.isin(list(LR_FREE))]
+    tab = rows[rows.task.isin(ts) & (rows.val_order == order) & ~rows.name.isin(RUN_NAMES)]
     tab = tab.pivot_table(index='name', columns='task', values='regret', aggfunc='mean').reindex(columns=ts)
     tab['mean'],tab['max'] = tab[ts].mean(1),tab[ts].max(1)
     fmt = lambda v: '' if not np.isfinite(v) else f'{v:.1f}'
@@ -351,7 +401,7 @@ def loto(d, order='class') -> list:
     if len(tasks) < 2: return []
     for (t,s,o),r in d['results'].items():
         if o != order or t not in tasks: continue
-        reg = _regret_fn(d['stats'].loc[t]['mean'])
+        reg = _regret_fn(d['stats'].loc[t]['mean'], d['best'][t])
         rows += [dict(rule=k, task=t, seed=s, regret=reg(advised(f(r)))) for k,f in rules.items()]
     tab = pd.DataFrame(rows).pivot_table(index='rule', columns='task', values='regret', aggfunc='mean')[tasks]
     out = [(t, (pick := tab.drop(columns=t).mean(1).idxmin()), tab.loc[pick, t]) for t in tasks]
@@ -393,7 +443,11 @@ def report(d, rows) -> str:
     for grp,ts in _groups(d):
         if ts: md += group_table(d, rows, grp, ts, 'class') + [""]
     best = "; ".join(f"{t} {d['stats'].loc[t]['mean'].idxmax():g} ({100*d['stats'].loc[t]['mean'].max():.1f}%)" for t in d['tasks'])
-    md += [f"Best grid LR per task: {best}.", "", *every_reading(d, rows), *_clr_lines(d), "", *loto(d)]
+    md += [f"Best grid LR per task (the recipe's default `lr_mult`): {best}.", ""]
+    two = grid_2d(d)
+    if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both: the regrets above count from the best cell "
+                   "of the whole grid (bold), suggestions are read at `lr_mult=100`, fastai's default.", "", *two, ""]
+    md += [*every_reading(d, rows), *_clr_lines(d), "", *loto(d)]
     left = [t for t in TASKS if t not in d['tasks']]
     if left: md += ["", f"Not scored (grid or range tests incomplete when this report was written): {', '.join(left)}."]
     return "\n".join(md) + "\n"
@@ -423,7 +477,7 @@ def _plot_tasks(plt, d, rows):
         for j,n in enumerate(show):
             v = cls[(cls.task == t) & (cls.name == n)].lr.astype(float).dropna()
             if len(v): ax.axvline(float(np.exp(np.log(v).median())), color=f'C{j}', ls='--', label=n)
-        for j,(n,a) in enumerate(cls[(cls.task == t) & cls.name.isin(list(LR_FREE))].groupby('name').accuracy.mean().items()):
+        for j,(n,a) in enumerate(cls[(cls.task == t) & cls.name.isin(RUN_NAMES)].groupby('name').accuracy.mean().items()):
             ax.axhline(100*a, color=f'C{j+len(show)}', ls=':', label=f'{n} (no LR)')
         ax.set_xscale('log'); ax.set_xlabel('LR (log scale)'); ax.set_ylabel('final accuracy (%)'); ax.set_title(t)
     axs[0][0].legend(fontsize=6)
@@ -445,15 +499,16 @@ def _plot_contenders(plt, d, rows):
         ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
     fig.tight_layout(); fig.savefig(RESULTS/'contenders.png', dpi=90)
 
-STEPS = dict(grid=grid, suggest=suggest, clr=clr, lr_free=lr_free, cost=cost)
+STEPS = dict(grid=grid, suggest=suggest, clr=clr, runs=runs, cost=cost)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('step', choices=[*STEPS, 'score', 'all'])
     p.add_argument('--tasks', nargs='*', default=None)
+    p.add_argument('--names', nargs='*', default=None)  # `runs`: only these contenders
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     for k,f in STEPS.items():
-        if a.step in (k, 'all'): f(a.tasks)
+        if a.step in (k, 'all'): f(a.tasks, a.names) if k == 'runs' else f(a.tasks)
     if a.step in ('score', 'all'): score()

@@ -20,7 +20,7 @@ LRS = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.)
 FT_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)  # fine-tuning LRs sit lower: fastai's default base_lr is 2e-3
 
 def one_cycle(learn, epochs, lr, **kw): learn.fit_one_cycle(epochs, lr, **kw)
-def fine_tune(learn, epochs, lr, **kw): learn.fine_tune(epochs, lr, **kw)
+def fine_tune(learn, epochs, lr, lr_mult=100, **kw): learn.fine_tune(epochs, lr, lr_mult=lr_mult, **kw)
 
 def ulmfit(learn, epochs, lr, **kw):
     "ULMFiT's gradual unfreezing from the fastai course, scaled by its first `lr`: head, then two, three, all groups with `slice(lr/2.6**4, lr)`"
@@ -30,8 +30,9 @@ def ulmfit(learn, epochs, lr, **kw):
 
 @dataclass
 class Task:
-    "One benchmark task: `make(seed)` a fresh learner (frozen for transfer tasks), trained by `fit(learn, epochs, lr)` over the grid `lrs`"
-    make:Callable; epochs:int; lrs:tuple; fit:Callable=one_cycle; n_seeds:int=len(SEEDS); transfer:bool=False
+    """One benchmark task: `make(seed)` a fresh learner (frozen for transfer tasks), trained by `fit(learn, epochs, lr)` over the grid `lrs`;
+    `lr_mults`: a second axis for `fine_tune`'s `lr_mult` (its default, 100, is the line suggestions are scored on)"""
+    make:Callable; epochs:int; lrs:tuple; fit:Callable=one_cycle; n_seeds:int=len(SEEDS); transfer:bool=False; lr_mults:tuple=()
     @property
     def seeds(self): return SEEDS[:self.n_seeds]
 
@@ -231,8 +232,8 @@ TASKS = {
     'tabular_digits': Task(tabular_digits_learner, 5, LRS),
     'digits_mlp_no_bn': Task(lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
     'vision_xresnet18': Task(vision_xresnet_learner, 3, LRS[:-2], n_seeds=6),
-    'ft_mnist1d_cnn': Task(mnist1d_transfer, 3, FT_LRS + (1.,), fine_tune, transfer=True),
-    'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True),
+    'ft_mnist1d_cnn': Task(mnist1d_transfer, 3, FT_LRS + (1., 3.), fine_tune, transfer=True, lr_mults=(1, 10, 100)),
+    'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True, lr_mults=(1, 10, 100)),
     'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True),
 }
 SCRATCH = [t for t,k in TASKS.items() if not k.transfer]
