@@ -188,23 +188,11 @@ def with_valid_order(learn, order:str, seed:int=0):
     learn.dls.loaders[1] = learn.dls.valid.new(dataset=_reindexed(ds, idx))
     return learn
 
-def digits_folder(root:Path) -> Path:
-    "scikit-learn digits written as PNG files into `root/train/<digit>/` and `root/valid/<digit>/`, as image data sets ship; returns `root`"
-    from PIL import Image
-    x,y,xv,yv = digits_arrays()
-    for split,(a,b) in dict(train=(x, y), valid=(xv, yv)).items():
-        for i,(im,k) in enumerate(zip(a, b)):
-            (root/split/str(k)).mkdir(parents=True, exist_ok=True)
-            Image.fromarray((im[0]*255).astype(np.uint8)).save(root/split/str(k)/f'{i:04d}.png')
-    return root
-
 def folder_resnet18_learner(seed):
     "`vision_learner(resnet18, pretrained=False)` on the digits PNGs through `ImageDataLoaders.from_folder` (validation in class order), 32x32, bs 64"
     from fastai.vision.all import ImageDataLoaders, Resize, vision_learner
     from torchvision.models import resnet18
-    root = CACHE/'digits_folder'
-    if not (root/'valid').exists(): digits_folder(root)
-    dls = ImageDataLoaders.from_folder(root, valid='valid', item_tfms=Resize(32), bs=64, seed=seed, num_workers=0)
+    dls = ImageDataLoaders.from_folder(digits_folder(CACHE/'digits_folder'), valid='valid', item_tfms=Resize(32), bs=64, seed=seed, num_workers=0)
     set_seed(seed)
     return vision_learner(dls, resnet18, pretrained=False, n_out=10, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
 

@@ -7,6 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/data.html.md"""
 # %% ../nbs/01_data.ipynb #3fac27d2
 from __future__ import annotations
 import functools, random
+from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from fastai.data.load import DataLoader
@@ -17,7 +18,7 @@ from fastai.torch_core import params
 # %% auto #0
 __all__ = ['mnist1d_arrays', 'TensorPairs', 'TensorData', 'TensorBatchDL', 'seeded_dls', 'mnist1d_dls', 'mnist1d_cnn',
            'mnist1d_learner', 'mnist1d_split_learner', 'mnist1d_pretrained_body', 'mnist1d_transfer_learner',
-           'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner']
+           'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #590f7427
 @functools.lru_cache(maxsize=4)
@@ -144,3 +145,17 @@ def digits_learner(seed:int=42, bs:int=64, nf:int=16, **kwargs) -> Learner:
     dls = digits_dls(bs=bs, seed=seed)
     set_seed(seed)
     return Learner(dls, digits_cnn(nf), loss_func=kwargs.pop('loss_func', CrossEntropyLossFlat()), metrics=accuracy, **kwargs)
+
+# %% ../nbs/01_data.ipynb #fd40c4db
+def digits_folder(path) -> Path:
+    "scikit-learn digits as PNG files in `path/train/<digit>/` and `path/valid/<digit>/` (written unless there); returns `path`"
+    from PIL import Image
+    path = Path(path)
+    if (path/'valid').exists(): return path
+    x,y,xv,yv = digits_arrays()
+    for split,(a,b) in dict(train=(x, y), valid=(xv, yv)).items():
+        for i,(im,k) in enumerate(zip(a, b)):
+            (path/split/str(k)).mkdir(parents=True, exist_ok=True)
+            Image.fromarray((im[0]*255).astype(np.uint8)).save(path/split/str(k)/f'{i:04d}.png')
+    return path
+
