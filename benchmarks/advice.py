@@ -418,6 +418,7 @@ def loto(d, order='class') -> list:
 def report(d, rows) -> str:
     "advice.md: the headline table first, then how far validation order moves lr_max, how sure, each group's detail, and every reading"
     head,tab = headline(d, rows)
+    tab.rename_axis('contender').to_csv(RESULTS/'headline.csv')  # what the README's table reads
     shift,_ = order_shift(d)
     lm = tab.loc['lr_find2 lr_max'] if 'lr_find2 lr_max' in tab.index else None
     sizes = ', '.join(f'{TASKS[t].n_seeds} for {t}' for t in d['tasks'] if TASKS[t].n_seeds < len(SEEDS))

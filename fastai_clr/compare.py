@@ -96,7 +96,8 @@ def lr_matched_one_cycle(make_learner, plan, seed:int=0) -> Plan:
     learn = make_learner(seed)
     lrs = schedule_lrs(learn, plan)
     n_epoch = max(1, round(len(lrs)/len(learn.dls.train)))
-    unit = schedule_lrs(learn, Plan('fit_one_cycle', n_epoch, 1.))  # one-cycle's mean LR is proportional to its lr_max; a dry run changes no weight
+    # one-cycle's mean LR is proportional to its lr_max; a dry run changes no weight
+    unit = schedule_lrs(learn, Plan('fit_one_cycle', n_epoch, 1.))
     return Plan('fit_one_cycle', n_epoch, float(lrs.mean()/unit.mean()))
 
 # %% ../nbs/10_compare.ipynb #2a810a46
@@ -221,7 +222,8 @@ def compare_schedules(make_learner, # seed -> a fresh `Learner`
     keys = [(seed, name) for seed in seeds for name in plans]
     rows = {}
     with _job_results([(make_learner, plans[k], seed, metric, target) for seed,k in keys], n_workers) as done:
-        for i,r in (progress_bar(done, total=len(keys)) if ProgressCallback in defaults.callbacks else done):  # no fastai bars wanted: none here
+        # no fastai bars wanted: none here
+        for i,r in (progress_bar(done, total=len(keys)) if ProgressCallback in defaults.callbacks else done):
             rows[i] = dict(plan=keys[i][1], spec=repr(plans[keys[i][1]]), **r)
             if out is not None: _save_runs(_runs_frame(rows), out/'runs.csv')  # kept on Ctrl-C
     cmp = Comparison(_runs_frame(rows), baseline, metric, controls)

@@ -146,7 +146,7 @@ def digits_learner(seed:int=42, bs:int=64, nf:int=16, **kwargs) -> Learner:
     set_seed(seed)
     return Learner(dls, digits_cnn(nf), loss_func=kwargs.pop('loss_func', CrossEntropyLossFlat()), metrics=accuracy, **kwargs)
 
-# %% ../nbs/01_data.ipynb #fd40c4db
+# %% ../nbs/01_data.ipynb #b4908d41
 def digits_folder(path) -> Path:
     "scikit-learn digits as PNG files in `path/train/<digit>/` and `path/valid/<digit>/` (written unless there); returns `path`"
     from PIL import Image

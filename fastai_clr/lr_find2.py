@@ -47,7 +47,8 @@ class LRFind2Callback(HandledEventsOnly, Callback):
 
     def before_fit(self):
         self.lrs,self.losses,self.val_losses,self.mets = [],[],[],collections.defaultdict(list)
-        self.best,self.stop_reason,self.ema = math.inf,'num_it',DebiasedEMA(self.stop_beta)  # the divergence stop reads a causal average: it decides while the test runs
+        # the divergence stop reads a causal average: it decides while the test runs
+        self.best,self.stop_reason,self.ema = math.inf,'num_it',DebiasedEMA(self.stop_beta)
         self.probe = ValProbe(self.learn, self.n_val_batches, self.bn_stats, self.val_cache_mb, exclude=self) if self.n_val_batches else None
         self.met_names = [metric_name(m) for m in self.learn.metrics]
         if self.mom is not None and 'mom' in self.opt.hypers[0]: self.opt.set_hyper('mom', self.mom)  # put back with the optimizer's state
@@ -100,8 +101,8 @@ class LRFind2Result:
         lr,n,f = self.suggestions.lr_max,self.n_groups,self.frozen_idx
         if lr is None: return "no lr_max: the validation loss never improved in this range test"
         if n > 1 and f == n-1:
-            return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the test trained the head only; fine_tune trains it at base_lr, "
-                    f"then every group at slice(base_lr/2/100, base_lr/2)")
+            return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the head's LR; learn.fine_tune2(epochs) also measures "
+                    f"the unfrozen groups' LR and ratio")
         if n > 1 and self.lr_mult:
             return f"learn.fit_one_cycle(epochs, slice({lr/self.lr_mult:.2g}, {lr:.2g}))  # the groups as tested, {self.lr_mult:g}x apart"
         if n > 1 and f > 0:
@@ -267,7 +268,8 @@ def lr_find2(self:Learner,
                          show_bar=hasattr(self, 'progress') and rank() == 0)  # checks its own arguments
     cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot, lr_mult)
     if mom is None and getattr(self, 'moms', None): cb.mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
-    n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1  # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
+    # under `distrib_ctx` an epoch is a rank's shard; the test stops itself at `num_it`
+    n_epoch = num_it//max(1, len(self.dls.train)//max(1, num_distrib())) + 1
     groups = n_param_groups(self),(0 if self.opt is None else self.opt.frozen_idx)  # as tested
     with preserved(self, device), _range_test_flags(self, cb), self.removed_cbs([c for c in self.cbs if isinstance(c, CSVLogger)]):
         with self.no_logging(), self.no_bar(): self.fit(n_epoch, cbs=[cb, *L(cbs)], wd=wd)

@@ -69,7 +69,8 @@ def mixed_order(dl, seed:int=PROBE_SEED):
 
 
 # %% ../nbs/06_probe.ipynb #2d21b2a2
-BN_STATS = ('running', 'batch', 'refresh')  # normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch
+# normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch
+BN_STATS = ('running', 'batch', 'refresh')
 
 def _handlers(cbs) -> dict:
     "Event name -> the callbacks in `cbs` (in order) that handle it"
@@ -145,7 +146,8 @@ class ValProbe:
         if type(m) not in (AvgLoss, AvgMetric) or hasattr(learn.dl, 'to_detach') or num_distrib() > 1: return m.accumulate(learn)
         bs = find_bs(learn.yb)
         t = learn.loss if type(m) is AvgLoss else m.func(learn.pred, *learn.yb)
-        t = t.as_subclass(torch.Tensor) if type(t) is not torch.Tensor else t  # fastai's losses return a `TensorBase`: each op on it dispatches in Python
+        # fastai's losses return a `TensorBase`: each op on it dispatches in Python
+        t = t.as_subclass(torch.Tensor) if type(t) is not torch.Tensor else t
         m.total += (t.mean() if type(m) is AvgLoss else t).detach()*bs  # the tensor `accumulate` adds, left on its device
         m.count += bs
 

@@ -39,7 +39,8 @@ class ValTracker(HandledEventsOnly, Callback):
 
     def after_batch(self):
         learn = self.learn  # read directly: through the callback's `GetAttr` each name costs a lookup, every step
-        if 'lr_finder' in learn.__dict__ or learn.train_iter % self.every: return  # a range test (fastai's `LRFinder`) is not a fit to track
+        # a range test (fastai's `LRFinder`) is not a fit to track
+        if 'lr_finder' in learn.__dict__ or learn.train_iter % self.every: return
         r = self.probe()
         names = self.probe.names[1:]
         (tl,vl),mets = mean_over_ranks([float(to_float(self.loss.detach()).mean()), r['valid_loss']], [r[k] for k in names])
