@@ -3,7 +3,7 @@ would run (several seeds), then every contender (`CONTENDERS`) on the same learn
 regret (points of final accuracy below the grid's best mean, at the suggested LR by log-LR interpolation), or an LR-free optimizer's
 run, scored by its own final accuracy. Range tests that read validation batches run on the validation set in class order (as
 fastai's folder loaders give it) and shuffled. Everything computed is cached in `results/advice/` (CSV) and reused.
-`python benchmarks/advice.py grid|suggest|clr|runs|cost|score|all` (`make bench-advice` runs them all)."""
+`python benchmarks/advice.py grid|suggest|bn_running|clr|runs|cost|score|all` (`make bench-advice` runs them all)."""
 import argparse, math, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback
 HERE = Path(__file__).parent
 RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is advice.md
 GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
+BN_CSV = RESULTS/'curves_bn_running.csv'  # lr_find2(bn_stats='running'), to decide the probe's batch-norm mode
 RUNS_CSV,COST_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv'
 ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
 FASTAI_FUNCS = (valley, slide, steep, minimum)
@@ -92,11 +93,11 @@ def grid(tasks=None):
                                            seconds=time.perf_counter()-t0, lr_mult=np.nan if m is None else m))
                     print(f"{t} seed {s} lr {lr:g}{'' if m is None else f' lr_mult {m:g}'}: {acc:.4f}", flush=True)
 
-def _record_curves(t, s, order, res):
-    "One `lr_find2` range test's raw curves, appended to curves.csv (its readings are recomputed from them when scoring)"
+def _record_curves(t, s, order, res, csv=CURVES_CSV):
+    "One `lr_find2` range test's raw curves, appended to `csv` (its readings are recomputed from them when scoring)"
     met = next(iter(res.metrics))
     pd.DataFrame(dict(task=t, seed=s, val_order=order, step=range(len(res.lr)), lr=res.lr, train_loss=res.train_loss,
-                      val_loss=res.val_loss, metric=res.metrics[met])).to_csv(CURVES_CSV, mode='a', header=not CURVES_CSV.exists(), index=False)
+                      val_loss=res.val_loss, metric=res.metrics[met])).to_csv(csv, mode='a', header=not csv.exists(), index=False)
 
 def suggest(tasks=None):
     "Range tests on fresh learners of every task and seed: fastai's and torch-lr-finder's once (suggestions.csv), lr_find2's per validation order (curves.csv)"
@@ -117,6 +118,36 @@ def suggest(tasks=None):
                 with learn.no_bar(): learn.lr_find2(show_plot=False, suggest_funcs=FASTAI_FUNCS)
                 _record_curves(t, s, order, learn.lr_find2_result)
             print(f"{t} seed {s}: range tests done", flush=True)
+
+BN_TASKS = ('mnist1d_cnn', 'digits_cnn', 'tabular', 'tabular_digits', 'folder_resnet18', 'ft_vision_resnet18')
+
+def bn_running(tasks=None, n_seeds:int=4):
+    "lr_find2 with `bn_stats='running'` (fastai's validation as it is) on tasks with batch norm, both validation orders: curves_bn_running.csv"
+    done = _done(BN_CSV, ['task', 'seed', 'val_order'])
+    for t in tasks or BN_TASKS:
+        for s in seeds_of(t)[:n_seeds]:
+            for order in ORDERS:
+                if (t, str(s), order) in done: continue
+                learn = with_valid_order(TASKS[t].make(s), order)
+                with learn.no_bar(): learn.lr_find2(show_plot=False, suggest_funcs=FASTAI_FUNCS, bn_stats='running')
+                _record_curves(t, s, order, learn.lr_find2_result, BN_CSV)
+            print(f"{t} seed {s}: bn_stats='running' range tests done", flush=True)
+
+def bn_lines(d) -> list:
+    "lr_max's regret with the probe's batch norm on batch statistics (the default) and on running ones, per task and validation order"
+    if not BN_CSV.exists(): return []
+    run = range_tests(pd.read_csv(BN_CSV))
+    md = ["| task | seeds | order | bn_stats='batch' | bn_stats='running' |", "|---|---|---|---|---|"]
+    for t in [t for t in BN_TASKS if t in d['tasks']]:
+        reg = _regret_fn(d['stats'].loc[t]['mean'], d['best'][t])
+        seeds = [s for s in seeds_of(t) if all((t, s, o) in run for o in ORDERS)]
+        if not seeds: continue
+        for o in ORDERS:
+            b,r = [np.mean([reg(advised(res[t, s, o].suggestions.lr_max)) for s in seeds]) for res in (d['results'], run)]
+            md.append(f"| {t} | {len(seeds)} | {o} | {b:.1f} | {r:.1f} |")
+    return ["", "## Batch norm in the probe", "", "`lr_max`'s regret (points) with the probe normalising each validation batch by its own "
+            "statistics (`bn_stats='batch'`, the default) and by the running statistics (`'running'`, fastai's validation as it is), "
+            "on the same seeds:", "", *md] if len(md) > 2 else []
 
 def range_tests(curves) -> dict:
     "`(task, seed, val_order)` -> `LRFind2Result` recomputed from the recorded curves with the package's current rules"
@@ -448,7 +479,7 @@ def report(d, rows) -> str:
     two = grid_2d(d)
     if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both: the regrets above count from the best cell "
                    "of the whole grid (bold), suggestions are read at `lr_mult=100`, fastai's default.", "", *two, ""]
-    md += [*every_reading(d, rows), *_clr_lines(d), "", *loto(d)]
+    md += [*every_reading(d, rows), *bn_lines(d), *_clr_lines(d), "", *loto(d)]
     left = [t for t in TASKS if t not in d['tasks']]
     if left: md += ["", f"Not scored (grid or range tests incomplete when this report was written): {', '.join(left)}."]
     return "\n".join(md) + "\n"
@@ -500,7 +531,7 @@ def _plot_contenders(plt, d, rows):
         ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
     fig.tight_layout(); fig.savefig(RESULTS/'contenders.png', dpi=90)
 
-STEPS = dict(grid=grid, suggest=suggest, clr=clr, runs=runs, cost=cost)
+STEPS = dict(grid=grid, suggest=suggest, bn_running=bn_running, clr=clr, runs=runs, cost=cost)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)
