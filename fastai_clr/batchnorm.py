@@ -33,7 +33,7 @@ def bn_batch_stats(model:nn.Module, modules=None):
 
 # %% ../nbs/04a_batchnorm.ipynb #002cbf46
 def recompute_bn_stats_(model:nn.Module, batches, modules=None) -> int:
-    "Replace the running statistics of `model`'s batch-norm layers by the plain average over `batches` (tuples of inputs) at the current weights; returns how many layers"
+    "Recompute `model`'s batch-norm running statistics as the plain average over `batches` (tuples of inputs); returns how many layers"
     bns = bn_layers(model, modules)
     saved = [(m, m.momentum, m.training) for m in bns]
     try:
@@ -47,7 +47,7 @@ def recompute_bn_stats_(model:nn.Module, batches, modules=None) -> int:
 
 @contextlib.contextmanager
 def bn_refreshed(model:nn.Module, xb:tuple, modules=None):
-    "Context manager in which `model`'s batch-norm layers hold running statistics recomputed from the inputs `xb` with the current weights; the old ones come back on exit"
+    "Context manager: batch-norm running statistics recomputed from the inputs `xb` at the current weights, the old ones back on exit"
     saved = [(m, {k:b.clone() for k,b in m.state_dict().items()}) for m in bn_layers(model, modules)]
     try:
         recompute_bn_stats_(model, [xb], [m for m,_ in saved])

@@ -72,7 +72,7 @@ def plot_recorded_lrs(runs, title:str):
     return fig
 
 def demo(out='demo_out', seeds:int=5, epochs:int=6, lr_max:float|None=None, quick:bool=False) -> Path:
-    "lr_find2 on MNIST-1D, then a multi-seed comparison of three schedules with LR-matched controls; writes plots, CSVs and `report.md` into `out`"
+    "lr_find2 on MNIST-1D, then three schedules compared over seeds with LR-matched controls; plots, CSVs and `report.md` in `out`"
     matplotlib.use('Agg')
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     if quick: seeds,epochs = 2,1

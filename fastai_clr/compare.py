@@ -169,13 +169,13 @@ def _job(i:int):
     return i,_run(*_JOBS[i])
 
 def _worker_init(threads:int):
-    "A worker leaves Ctrl-C to the parent (one killed mid-read would hold the pool's queue lock forever) and computes with `threads` threads"
+    "A worker leaves Ctrl-C to the parent (one killed mid-read would hold the queue's lock) and computes with `threads` threads"
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(threads)
 
 @contextlib.contextmanager
 def _job_results(jobs:list, n_workers:int):
-    "Iterator of `(index, row)` of every job as it finishes: here one after another, or in `n_workers` forked processes; no worker outlives the block"
+    "`(index, row)` of every job as it finishes: in turn, or in `n_workers` forked processes; no worker outlives the block"
     global _JOBS
     if n_workers == 1:
         yield ((i,_run(*j)) for i,j in enumerate(jobs))

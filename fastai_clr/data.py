@@ -47,7 +47,7 @@ class TensorData:
     def new_empty(self): return TensorData(self.x[:0], self.y[:0])
 
 class TensorBatchDL(DataLoader):
-    "fastai `DataLoader` over a `TensorData` that slices whole batches in the main process: fastai's batches in fastai's seeded order, without per-item collation or worker processes"
+    "fastai `DataLoader` over a `TensorData` that slices whole batches: fastai's seeded order, no per-item collation, no workers"
     def create_batches(self, samps):
         idx = torch.as_tensor(list(samps), dtype=torch.long)
         for i in range(0, len(idx), self.bs):

@@ -47,7 +47,7 @@ def fine_tune2(self:Learner,
                div:float=5.0, # the unfrozen one-cycle's, as in `fine_tune`
                num_it:int=100, # steps of each range test
                **kwargs) -> FineTuneChoices:
-    "`fine_tune` with the head's LR from `lr_find2` on the frozen learner, and every group's from `lr_find2(lr_mult=...)` after the frozen epochs"
+    "`fine_tune` with the head's LR from `lr_find2` when frozen, every group's from `lr_find2(lr_mult=...)` after the frozen epochs"
     check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
     mults = tuple(float(check_real('lr_mult', m, 1)) for m in (lr_mult if isinstance(lr_mult, (tuple, list)) else (lr_mult,)))
     if not mults: raise ValueError("`lr_mult` must be a number >= 1 or a non-empty tuple of them")

@@ -137,7 +137,7 @@ def _gain(curve, lower:bool):
     return (v, ok, ib, v[ok[0]]) if v[ib] > v[ok[0]] else None
 
 def plateau_edge(lr, curve, lower:bool, tol:float=0.05):
-    "The highest LR, from the best step on, before the smoothed `curve` falls back by more than `tol` of its gain: the top of the LRs it tolerates"
+    "The highest LR, from the best step on, before the smoothed `curve` loses more than `tol` of its gain: the top LR it tolerates"
     g = _gain(curve, lower)
     if g is None: return None
     v,ok,ib,start = g
@@ -153,7 +153,7 @@ def advice_curve(val_smooth, metrics_smooth:dict) -> tuple:
     return v,lower_is_better(k)
 
 def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
-    "`lr_max` for `fit_one_cycle` and its index: the `plateau_edge` of the smoothed validation loss (without validation, the LR of the lowest smoothed training loss); None when the validation loss never improves"
+    "`lr_max` for `fit_one_cycle` and its index: the validation loss's `plateau_edge` (else the training loss's minimum); None if it never improves"
     rec = plateau_edge(lr, val_smooth, True, tol)
     if rec is None:
         if np.isfinite(np.asarray(val_smooth, dtype=float)).any(): return None,None  # the model learned nothing it could show: no advice
@@ -164,7 +164,7 @@ def recommend_lr_max(lr, train_smooth, val_smooth, tol:float=0.05):
 
 # %% ../nbs/07_lr_find2.ipynb #5ed87d50
 def clr_bounds(lr, curve, lower:bool, rise:float=0.1):
-    "Smith's reading of a range test for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"
+    "Smith's bounds for `fit_clr`: `base_lr` where the smoothed `curve` has made `rise` of its gain, `max_lr` where it is best"
     g = _gain(curve, lower)
     if g is None: return None,None
     v,ok,ib,start = g
@@ -202,7 +202,7 @@ def _suggested_type(names):
     return type('SuggestedLRs2', (collections.namedtuple('SuggestedLRs2', [o.replace(' ', '_') for o in names]), _Usage), {})
 
 def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs, num_it):
-    "Named tuple: the recommended `lr_max`, then suggestions from the training curve, the validation curve (`<name>_val`) and each metric (`best_<name>`); and their plot points"
+    "`SuggestedLRs2`: `lr_max`, `fit_clr`'s bounds, fastai's suggestions on both curves (`<name>_val`), each metric's best; and plot points"
     rec,i = recommend_lr_max(lr, train_smooth, val_smooth)
     names,vals,points = ['lr_max'],[rec],{'lr_max': None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))}
     names += ['clr_base_lr', 'clr_max_lr']; vals += list(consistent_clr_bounds(rec, *clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth))))
@@ -288,7 +288,7 @@ def lr_find2(self:Learner,
 
 @contextlib.contextmanager
 def _range_test_flags(learn, cb):
-    "`learn.lr_finder`, fastai's flag that switches savers, trackers and loggers off, and no end-of-epoch validation (lr_find2 validates per step)"
+    "`learn.lr_finder` (fastai's flag that switches savers, trackers and loggers off) and no end-of-epoch validation"
     learn.__dict__['_do_epoch_validate'] = lambda *a, **k: None
     learn.__dict__['lr_finder'] = cb
     try: yield

@@ -22,7 +22,7 @@ def schedule_free_optimizer(learn):
     return opt if callable(getattr(opt, 'train', None)) and callable(getattr(opt, 'eval', None)) else None
 
 class ScheduleFreeCallback(HandledEventsOnly, Callback):
-    "Calls a schedule-free optimizer's `train()` before training and `eval()` before validation and after the fit, with batch norm recomputed at the evaluation weights"
+    "A schedule-free optimizer's `train()` before training, `eval()` before validation and after the fit, batch norm recomputed there"
     order = 5  # before Recorder and the metrics read the model
     def __init__(self, n_bn_batches:int=8): # training batches whose inputs recompute batch-norm statistics at the evaluation weights
         check_real('n_bn_batches', n_bn_batches, 1, integer=True)

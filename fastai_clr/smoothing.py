@@ -14,7 +14,7 @@ __all__ = ['DebiasedEMA', 'ema_debiased', 'smooth_centered']
 
 # %% ../nbs/05a_smoothing.ipynb #376d6927
 class DebiasedEMA:
-    "Bias-corrected exponential moving average with `beta`, as fastai's `AvgSmoothLoss`, fed one value at a time; non-finite values are skipped"
+    "Bias-corrected moving average with `beta`, as fastai's `AvgSmoothLoss`, fed one value at a time; non-finite values skipped"
     def __init__(self, beta:float=0.98): self.beta,self.v,self.n = beta,0.,0
     def __call__(self, x) -> float:
         if math.isfinite(x): self.v,self.n = self.beta*self.v + (1-self.beta)*x, self.n+1

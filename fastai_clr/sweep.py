@@ -125,7 +125,7 @@ def plot_lr_sweep(res:LRSweepResult, skip_end:int=5):
 @patch
 @delegates(Learner.lr_find2)
 def lr_find2_sweep(self:Learner, wd=None, moms=None, bs=None, show_plot:bool=True, **kwargs) -> LRSweepResult:
-    "One `lr_find2` (with `kwargs`, any of its arguments) per setting of `wd`, `moms` and `bs` (every combination), the learner left as it was after each"
+    "One `lr_find2` (with `kwargs`) per combination of `wd`, `moms` and `bs`, the learner left as it was after each"
     check_bool('show_plot', show_plot)
     settings = sweep_settings(wd, moms, bs)
     if 'mom' in kwargs and moms is not None: raise TypeError("`mom` is swept here: pass its values as `moms`, not `mom` in `kwargs`")

@@ -59,7 +59,7 @@ class ValTracker(HandledEventsOnly, Callback):
 _ROW_COLS = ('iter', 'epoch', 'lr', 'mom', 'train_loss', 'valid_loss')
 
 def val_track_frame(rows, sigma:float|None=None) -> pd.DataFrame:
-    "The tracker's `rows` as a DataFrame with `<col>_smooth` for the losses and metrics (centred, `sigma` rows: a 50th of the run by default) and `gap`"
+    "The tracker's `rows` as a DataFrame with `<col>_smooth` (centred over `sigma` rows, a 50th of the run by default) and `gap`"
     d = pd.DataFrame(list(rows), columns=None if len(rows) else list(_ROW_COLS))
     if not len(d): return d.assign(train_loss_smooth=[], valid_loss_smooth=[], gap=[])
     sigma = ifnone(sigma, max(1., len(d)/50))
