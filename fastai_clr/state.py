@@ -13,7 +13,7 @@ from fastai.learner import Learner
 
 # %% auto #0
 __all__ = ['rng_state', 'set_rng_state', 'rng_kept', 'attrs_kept', 'save_learner_state', 'copy_state_', 'restore_learner_state',
-           'preserved']
+           'preserved', 'fingerprint', 'assert_unchanged']
 
 # %% ../nbs/04_state.ipynb #4d42f847
 def rng_state() -> tuple:
@@ -120,3 +120,38 @@ def preserved(learn:Learner, device='cpu'):
     s = save_learner_state(learn, device)
     try: yield s
     finally: restore_learner_state(learn, s)
+
+# %% ../nbs/04_state.ipynb #e12c05f9
+def fingerprint(learn:Learner) -> dict:
+    "Exact copies of everything a learner carries that the package must leave as it found it"
+    opt,rec = learn.opt,getattr(learn, 'recorder', None)
+    ost = None if opt is None else ([{k:(v.clone() if isinstance(v, torch.Tensor) else copy.deepcopy(v)) for k,v in opt.state[p].items()}
+                                     for p,*_ in opt.all_params(with_grad=False)], copy.deepcopy(opt.hypers), opt.frozen_idx)
+    return dict(model={k:v.clone() for k,v in learn.model.state_dict().items()},
+                grads=[None if p.grad is None else p.grad.clone() for p in learn.model.parameters()],
+                requires_grad=[p.requires_grad for p in learn.model.parameters()], opt=ost, opt_obj=opt,
+                modes=[m.training for m in learn.model.modules()], cbs=list(learn.cbs),
+                recorder=None if rec is None else (list(getattr(rec, 'losses', [])), [list(v) for v in getattr(rec, 'values', [])]),
+                rng=(random.getstate(), np.random.get_state()[1].tolist(), torch.get_rng_state()))
+
+def _same(x, y) -> bool: return torch.equal(x, y) if isinstance(x, torch.Tensor) else x == y
+
+def assert_unchanged(a:dict, b:dict):
+    "Raise `AssertionError` naming the first thing that differs between two `fingerprint`s"
+    assert a['model'].keys() == b['model'].keys(), "the model's keys changed"
+    for k in a['model']: assert torch.equal(a['model'][k], b['model'][k]), f"model[{k}] changed"
+    for x,y in zip(a['grads'], b['grads']): assert (x is None and y is None) or (x is not None and y is not None and torch.equal(x, y)), "a gradient changed"
+    assert a['requires_grad'] == b['requires_grad'], "requires_grad (freezing) changed"
+    assert a['opt_obj'] is b['opt_obj'], "learn.opt was replaced"
+    assert (a['opt'] is None) == (b['opt'] is None), "learn.opt was created or dropped"
+    if a['opt'] is not None:
+        for sa,sb in zip(a['opt'][0], b['opt'][0]):
+            assert sa.keys() == sb.keys(), "optimizer state keys changed"
+            for k in sa: assert _same(sa[k], sb[k]), f"optimizer state {k} changed"
+        assert a['opt'][1] == b['opt'][1], "optimizer hyper-parameters changed"
+        assert a['opt'][2] == b['opt'][2], "the optimizer's frozen groups changed"
+    assert a['modes'] == b['modes'], "a module's train/eval mode changed"
+    assert a['cbs'] == b['cbs'], "the callbacks changed"
+    assert a['recorder'] == b['recorder'], "the recorder's history changed"
+    assert a['rng'][0] == b['rng'][0] and a['rng'][1] == b['rng'][1] and torch.equal(a['rng'][2], b['rng'][2]), "an RNG state changed"
+
