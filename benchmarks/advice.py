@@ -75,14 +75,14 @@ def read_grid() -> pd.DataFrame:
     g.loc[ft & g.lr_mult.isna(), 'lr_mult'] = 100.
     return g
 
-def grid(tasks=None):
-    "Final accuracy of each task's recipe for every seed, LR (and `lr_mult`, where the task sweeps it); rows already in grid.csv are kept"
+def grid(tasks=None, n_seeds=None):
+    "Final accuracy of each task's recipe for every seed (the first `n_seeds`), LR and `lr_mult` (where it sweeps one); rows already there are kept"
     g = read_grid() if GRID_CSV.exists() else pd.DataFrame(columns=['task', 'seed', 'lr', 'lr_mult'])
     done = set(zip(g.task, g.seed.astype(int), g.lr.astype(float), g.lr_mult.astype(float).fillna(-1)))
     for t in tasks or TASKS:
         task = TASKS[t]
         for m in task.lr_mults or (None,):
-            for s in task.seeds:
+            for s in task.seeds[:n_seeds]:
                 for lr in task.lrs:
                     if (t, s, float(lr), -1 if m is None else float(m)) in done: continue
                     learn = task.make(s)
@@ -121,7 +121,7 @@ def suggest(tasks=None):
 
 BN_TASKS = ('mnist1d_cnn', 'digits_cnn', 'tabular', 'tabular_digits', 'folder_resnet18', 'ft_vision_resnet18')
 
-def bn_running(tasks=None, n_seeds:int=4):
+def bn_running(tasks=None, n_seeds:int|None=4):
     "lr_find2 with `bn_stats='running'` (fastai's validation as it is) on tasks with batch norm, both validation orders: curves_bn_running.csv"
     done = _done(BN_CSV, ['task', 'seed', 'val_order'])
     for t in tasks or BN_TASKS:
@@ -538,9 +538,13 @@ if __name__ == '__main__':
     p.add_argument('step', choices=[*STEPS, 'score', 'all'])
     p.add_argument('--tasks', nargs='*', default=None)
     p.add_argument('--names', nargs='*', default=None)  # `runs`: only these contenders
+    p.add_argument('--n-seeds', type=int, default=None)  # `grid` and `bn_running`: only the first seeds
     p.add_argument('--threads', type=int, default=None)
     a = p.parse_args()
     if a.threads: torch.set_num_threads(a.threads)
     for k,f in STEPS.items():
-        if a.step in (k, 'all'): f(a.tasks, a.names) if k == 'runs' else f(a.tasks)
+        if a.step not in (k, 'all'): continue
+        if k == 'runs': f(a.tasks, a.names)
+        elif k in ('grid', 'bn_running') and a.n_seeds: f(a.tasks, a.n_seeds)
+        else: f(a.tasks)
     if a.step in ('score', 'all'): score()
