@@ -121,7 +121,7 @@ def preserved(learn:Learner, device='cpu'):
     try: yield s
     finally: restore_learner_state(learn, s)
 
-# %% ../nbs/04_state.ipynb #e12c05f9
+# %% ../nbs/04_state.ipynb #ba21ac9c
 def fingerprint(learn:Learner) -> dict:
     "Exact copies of everything a learner carries that the package must leave as it found it"
     opt,rec = learn.opt,getattr(learn, 'recorder', None)
