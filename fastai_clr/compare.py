@@ -70,7 +70,8 @@ def _with_holm(df:pd.DataFrame) -> pd.DataFrame:
 class Plan:
     "A fit call to replay on fresh learners: `Plan('fit_one_cycle', 5, 1e-2)` calls `learn.fit_one_cycle(5, 1e-2)`"
     def __init__(self, method:str, *args, **kwargs):
-        if not isinstance(method, str) or not method.startswith('fit'): raise ValueError(f"`method` must name a Learner fit method such as 'fit_godzi', got {method!r}")
+        if not isinstance(method, str) or not method.startswith('fit'):
+            raise ValueError(f"`method` must name a Learner fit method such as 'fit_godzi', got {method!r}")
         store_attr('method,args,kwargs')
     def __call__(self, learn): return getattr(learn, self.method)(*self.args, **self.kwargs)
     def __repr__(self):

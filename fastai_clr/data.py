@@ -100,11 +100,14 @@ def mnist1d_split_learner(classes, # the MNIST-1D digits to keep, relabelled 0..
     "A `Learner` on the MNIST-1D signals of `classes` only, with `mnist1d_cnn` as body (convolutions) and head: two parameter groups"
     x,y,xt,yt = mnist1d_arrays()
     classes = np.asarray(classes)
-    def pick(a, b): keep = np.isin(b, classes); return TensorData(torch.from_numpy(a[keep][:n_train, None]), torch.from_numpy(np.searchsorted(classes, b[keep][:n_train])))
+    def pick(a, b):
+        keep = np.isin(b, classes)
+        return TensorData(torch.from_numpy(a[keep][:n_train, None]), torch.from_numpy(np.searchsorted(classes, b[keep][:n_train])))
     dls = seeded_dls(pick(x, y), pick(xt, yt), bs, seed, None)
     set_seed(seed)
     m = mnist1d_cnn(n_out=len(classes))
-    return Learner(dls, nn.Sequential(m[:4], m[4:]), loss_func=CrossEntropyLossFlat(), metrics=accuracy, splitter=lambda m: [params(m[0]), params(m[1])])
+    return Learner(dls, nn.Sequential(m[:4], m[4:]), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
+                   splitter=lambda m: [params(m[0]), params(m[1])])
 
 def mnist1d_pretrained_body(epochs:int=10, lr:float=1e-2) -> dict:
     "State dict of `mnist1d_cnn`'s convolutions after `fit_one_cycle(epochs, lr)` on MNIST-1D digits 0-4 (seed 0): the source task"

@@ -135,7 +135,8 @@ def fit_step(self:Learner, n_epoch:int, lr=None, pcts=(0.5, 0.75), factor:float=
     "Fit `self.model` for `n_epoch` at `lr`, multiplied by `factor` at each fraction of training in `pcts`"
     check_fit(n_epoch, wd, start_epoch, reset_opt)
     check_real('factor', factor, 0, 1, False, False)
-    if not isinstance(pcts, (list, tuple)) or not pcts: raise TypeError(f"`pcts` must be a non-empty tuple of increasing fractions in (0, 1), got {pcts!r}")
+    if not isinstance(pcts, (list, tuple)) or not pcts:
+        raise TypeError(f"`pcts` must be a non-empty tuple of increasing fractions in (0, 1), got {pcts!r}")
     edges = [0.] + [check_real('pcts', p, 0, 1, False, False) for p in pcts] + [1.]
     if any(b <= a for a,b in zip(edges, edges[1:])): raise ValueError(f"`pcts` must be increasing fractions in (0, 1), got {pcts!r}")
     lr = _set_lrs(self, resolve_lrs(self, lr, 'lr'))

@@ -204,7 +204,8 @@ def _suggested_type(names):
 def suggest_lrs(lr, train_smooth, val_smooth, metrics_smooth:dict, suggest_funcs, num_it):
     "`SuggestedLRs2`: `lr_max`, `fit_clr`'s bounds, fastai's suggestions on both curves (`<name>_val`), each metric's best; and plot points"
     rec,i = recommend_lr_max(lr, train_smooth, val_smooth)
-    names,vals,points = ['lr_max'],[rec],{'lr_max': None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))}
+    at = None if rec is None else (rec, float(val_smooth[i] if np.isfinite(val_smooth[i]) else train_smooth[i]))
+    names,vals,points = ['lr_max'],[rec],{'lr_max': at}
     names += ['clr_base_lr', 'clr_max_lr']; vals += list(consistent_clr_bounds(rec, *clr_bounds(lr, *advice_curve(val_smooth, metrics_smooth))))
     n = _finite_prefix(train_smooth)
     ok = np.isfinite(val_smooth) & (np.arange(len(val_smooth)) < max(n, 1))
@@ -232,7 +233,8 @@ def _check_range_test(learn, start_lr, end_lr, wd, suggest_funcs, device, n_val_
     if lr_mult is not None:
         check_real('lr_mult', lr_mult, 1)
         for k,v in dict(start_lr=start_lr, end_lr=end_lr).items():
-            if isinstance(v, (slice, list, tuple, np.ndarray)): raise TypeError(f"`{k}` must be one number (the last group's) with `lr_mult`, got {v!r}")
+            if isinstance(v, (slice, list, tuple, np.ndarray)):
+                raise TypeError(f"`{k}` must be one number (the last group's) with `lr_mult`, got {v!r}")
         start_lr,end_lr = slice(start_lr/lr_mult, start_lr),slice(end_lr/lr_mult, end_lr)
     s,e = resolve_lrs(learn, start_lr, 'start_lr'),resolve_lrs(learn, end_lr, 'end_lr')
     if np.any(s >= e): raise ValueError(f"`start_lr` must be < `end_lr` in every group, got {s} and {e}")
@@ -333,7 +335,8 @@ def plot_lr_find2(res:LRFind2Result, skip_end:int=5, show_raw:bool=True):
         for (k,pt),mc in zip(res.points.items(), plt.rcParams['axes.prop_cycle'].by_key()['color'][2:]*3):
             if pt is None: continue
             if pt[0] > lr[-1]: continue  # beyond `skip_end`
-            if (title == 'loss' and not k.startswith('best_')) or k == f'best_{title}': ax.plot(*pt, 'o', ms=8, color=mc, label=f'{k}: {pt[0]:.2e}')
+            if (title == 'loss' and not k.startswith('best_')) or k == f'best_{title}':
+                ax.plot(*pt, 'o', ms=8, color=mc, label=f'{k}: {pt[0]:.2e}')
         sm = np.concatenate([o[2][:n][np.isfinite(o[2][:n])] for o in curves])
         lo = np.concatenate([o[k][:n][np.isfinite(o[k][:n])] for o in curves for k in ((1, 2) if show_raw else (2,))])
         if title == 'loss' and len(sm): ax.set_ylim(lo.min() - 0.05*abs(lo.min()), min(sm.max(), 3*abs(sm[0])) * 1.1)

@@ -58,7 +58,8 @@ def _torch_dl_mixed(dl, seed):
 def mixed_order(dl, seed:int=PROBE_SEED):
     "A worker-free copy of the loader `dl` that reads its items in one fixed random order drawn from `seed`; `dl` is not touched"
     if isinstance(dl, DistributedDL): return DistributedDL(mixed_order(dl.dl, seed), dl.rank, dl.world_size)  # rank 0's order goes to all
-    if isinstance(dl, torch.utils.data.DataLoader) and not isinstance(dl.dataset, torch.utils.data.IterableDataset): return _torch_dl_mixed(dl, seed)
+    if isinstance(dl, torch.utils.data.DataLoader) and not isinstance(dl.dataset, torch.utils.data.IterableDataset):
+        return _torch_dl_mixed(dl, seed)
     if isinstance(dl, DataLoader) and dl.indexed:
         new = dl.new(num_workers=0, shuffle=True)
         new.rng = random.Random(seed)  # fastai draws each pass's order from `dl.rng`, reseeded from itself on every pass
@@ -125,7 +126,8 @@ class ValProbe:
         "Batch norm as `bn_stats` says: running statistics as they are, the batch's own, or refreshed on the inputs `xb`"
         if self.bn_stats == 'batch': return bn_batch_stats(self.learn.model, self._mods)
         if self.bn_stats == 'refresh':
-            if xb is None: raise ValueError("bn_stats='refresh' recomputes batch norm on the last training batch, and this learner has trained on none yet")
+            if xb is None:
+                raise ValueError("bn_stats='refresh' recomputes batch norm on the last training batch, and this learner has trained on none yet")
             return bn_refreshed(self.learn.model, xb, self._mods)
         return contextlib.nullcontext()
 

@@ -45,7 +45,8 @@ def _check_writable(d:Path):
     try:
         d.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=d): pass
-    except OSError as e: raise ValueError(f"`where='disk'` needs a writable folder, but {d} is not ({e.strerror}): use `where='memory'`") from None
+    except OSError as e:
+        raise ValueError(f"`where='disk'` needs a writable folder, but {d} is not ({e.strerror}): use `where='memory'`") from None
 
 class SnapshotCallback(HandledEventsOnly, Callback):
     "Save the model's weights at each LR minimum of the running schedule (`every='cycle'`) or every `every` iterations"
@@ -58,7 +59,8 @@ class SnapshotCallback(HandledEventsOnly, Callback):
         n_iter = len(self.dls.train)
         if self.every == 'cycle':
             sch = [c for c in self.learn.cbs if isinstance(c, ParamScheduler) and 'lr' in c.scheds]
-            if not sch: raise ValueError("`every='cycle'` needs an LR scheduler in the same fit (fit_clr, fit_sgdr, ...): pass `every=n_iter` otherwise")
+            if not sch:
+                raise ValueError("`every='cycle'` needs an LR scheduler in the same fit (fit_clr, fit_sgdr, ...): pass `every=n_iter` otherwise")
             self.at = set(lr_minima(scheduled_values(sch[0], 'lr', self.n_epoch, n_iter)))
         else: self.at = set(range(self.every-1, self.n_epoch*n_iter, self.every))
         if self.where == 'disk': _check_writable(self.path/self.model_dir)

@@ -59,7 +59,8 @@ def _copy_tensors(o, device):
 
 def _put_back(o):
     "Inverse of `_copy_tensors`: tensors back on the device they came from"
-    if isinstance(o, tuple) and len(o) == 2 and isinstance(o[0], torch.Tensor) and isinstance(o[1], torch.device): return o[0].to(o[1], copy=True)
+    if isinstance(o, tuple) and len(o) == 2 and isinstance(o[0], torch.Tensor) and isinstance(o[1], torch.device):
+        return o[0].to(o[1], copy=True)
     if isinstance(o, dict): return {k:_put_back(v) for k,v in o.items()}
     return copy.deepcopy(o)
 
@@ -140,7 +141,8 @@ def assert_unchanged(a:dict, b:dict):
     "Raise `AssertionError` naming the first thing that differs between two `fingerprint`s"
     assert a['model'].keys() == b['model'].keys(), "the model's keys changed"
     for k in a['model']: assert torch.equal(a['model'][k], b['model'][k]), f"model[{k}] changed"
-    for x,y in zip(a['grads'], b['grads']): assert (x is None and y is None) or (x is not None and y is not None and torch.equal(x, y)), "a gradient changed"
+    for x,y in zip(a['grads'], b['grads']):
+        assert (x is None and y is None) or (x is not None and y is not None and torch.equal(x, y)), "a gradient changed"
     assert a['requires_grad'] == b['requires_grad'], "requires_grad (freezing) changed"
     assert a['opt_obj'] is b['opt_obj'], "learn.opt was replaced"
     assert (a['opt'] is None) == (b['opt'] is None), "learn.opt was created or dropped"

@@ -97,7 +97,8 @@ class LRSweepResult:
     @property
     def reason(self) -> str:
         v,lr = self._best(self.results[self.pick_index])
-        what = f"{'lowest' if lower_is_better(self.metric) else 'highest'} smoothed {self.metric}" if self.metric else "lowest smoothed validation loss"
+        what = (f"{'lowest' if lower_is_better(self.metric) else 'highest'} smoothed {self.metric}" if self.metric
+                else "lowest smoothed validation loss")
         return f"{_label(self.pick)}: {what} of the {len(self.settings)} settings ({v:.4g} at lr {lr:.2g}); train it with lr_max={self.lr_max:.2g}"
 
     def plot(self): return plot_lr_sweep(self)

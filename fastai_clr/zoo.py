@@ -126,7 +126,8 @@ def _tabular(seed, n, bs, regression=False, **kw):
                                      y_names='y', valid_idx=valid, bs=bs, seed=seed,
                                      y_block=None if regression else CategoryBlock())
     set_seed(seed)
-    if regression: return tabular_learner(dls, layers=[64, 32], n_out=1, y_range=(float(df.y.min())-0.5, float(df.y.max())+0.5), metrics=[rmse, mae], **kw)
+    if regression:
+        return tabular_learner(dls, layers=[64, 32], n_out=1, y_range=(float(df.y.min())-0.5, float(df.y.max())+0.5), metrics=[rmse, mae], **kw)
     return tabular_learner(dls, layers=[64, 32], n_out=2, metrics=accuracy, **kw)  # `get_c` cannot read the classes of a tabular target
 
 def _collab(seed, n, bs, **kw):
