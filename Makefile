@@ -38,7 +38,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-# LR advice: grid of fit_one_cycle runs (cached in benchmarks/advice_grid.csv), every finder's suggestions, regret table and plots, leave-one-task-out check
+# LR advice: each task's grid, every contender's suggestions and runs (cached as CSV in benchmarks/results/advice/), then the report benchmarks/advice.md
 bench-advice: $(STAMP)
 	$(PY) -m pip install -q -e ".[dev,bench]"  # the LR-free optimizers and Lightning, the contenders that are not range tests
 	$(PY) benchmarks/advice.py all

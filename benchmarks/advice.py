@@ -465,13 +465,15 @@ def report(d, rows) -> str:
            "`|log10(lr_class/lr_shuffled)|`):", "", *shift, "", "## How sure", "",
            "Each task's seeds drawn with replacement 2,000 times, each bringing its grid row and its range test: 95% intervals of `lr_max`'s regret "
            "(class order). A regret below the grid's own noise cannot be told from zero.", "", *how_sure(d, rows), "", "## Each group", "",
-           f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds, fewer where a run is slow: {sizes}; `results/advice/grid.csv`); every range test run "
-           "once per seed on a fresh learner, lr_find2's once per validation order (`suggestions.csv`, `curves.csv`); every LR-free optimizer trained once "
-           "per seed with the same epochs (`lrfree.csv`). A suggestion is scored at its LR by log-LR interpolation of the grid's means, clamped at the "
-           "grid's ends (which understates the regret of suggestions outside it); a range test that gives no `lr_max` is scored at `defaults.lr`, "
-           "where `fit_one_cycle(n)` then trains. The 95% interval is the bootstrap of the mean over the group's tasks. *Extra s per task*: a range "
-           "test's seconds (seed 0), or an LR-free run's seconds beyond an Adam `fit_one_cycle` run's. Lightning's suggestion is its own function "
-           "(lightning 2.6 `_LRFinder.suggestion`) on the range test's recorded training curve.", ""]
+           f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds, fewer where a run is slow: {sizes}; "
+           "`results/advice/grid.csv`); every range test run once per seed on a fresh learner, lr_find2's once per validation order "
+           "(`suggestions.csv`, `curves.csv`); every contender that trains (the LR-free optimizers, `fine_tune2`) once per seed with "
+           "the same epochs (`runs.csv`). A suggestion is scored at its LR by log-LR interpolation of the grid's means, clamped at "
+           "the grid's ends (which understates the regret of suggestions outside it); a range test that gives no `lr_max` is scored "
+           "at `defaults.lr`, where `fit_one_cycle(n)` then trains. The 95% interval is the bootstrap of the mean over the group's "
+           "tasks. *Extra s per task*: a range test's seconds (seed 0), or a training contender's seconds beyond a grid run's. "
+           "Lightning's suggestion is its own function (lightning 2.6 `_LRFinder.suggestion`) on the range test's recorded training "
+           "curve.", ""]
     for grp,ts in _groups(d):
         if ts: md += group_table(d, rows, grp, ts, 'class') + [""]
     best = "; ".join(f"{t} {d['stats'].loc[t]['mean'].idxmax():g} ({100*d['stats'].loc[t]['mean'].max():.1f}%)" for t in d['tasks'])
