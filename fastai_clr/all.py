@@ -10,7 +10,7 @@ __all__ = []
 # %% ../nbs/20_all.ipynb #9bedc4c0
 from .checks import *
 from .data import *
-from .callback import *
+from .events import *
 from .scheds import *
 from .fit import *
 from .state import *
@@ -26,7 +26,7 @@ from .compare import *
 from .snapshot import *
 from .schedule_free import *
 from .finetune import *
-from . import checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
+from . import checks, data, events, scheds, fit, state, metrics, smoothing, batchnorm,\
     ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free, finetune
-__all__ = [n for m in (checks, data, callback, scheds, fit, state, metrics, smoothing, batchnorm,\
+__all__ = [n for m in (checks, data, events, scheds, fit, state, metrics, smoothing, batchnorm,\
                         ranks, probe, lr_find2, tracker, sweep, compare, snapshot, schedule_free, finetune) for n in m.__all__]

@@ -19,7 +19,7 @@ from fastai.callback.progress import ProgressCallback  # patches `Learner.no_bar
 from fastai.callback.core import Callback, CancelBatchException, CancelValidException
 from fastai.callback.schedule import ParamScheduler
 from .checks import check_real, check_choice
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .metrics import metric_name, lower_is_better
 from .fit import *
 
@@ -101,7 +101,7 @@ def lr_matched_one_cycle(make_learner, plan, seed:int=0) -> Plan:
     unit = schedule_lrs(learn, Plan('fit_one_cycle', n_epoch, 1.))
     return Plan('fit_one_cycle', n_epoch, float(lrs.mean()/unit.mean()))
 
-# %% ../nbs/10_compare.ipynb #e4f800ca
+# %% ../nbs/10_compare.ipynb #689eb2c7
 def _check_compare(make_learner, plans, n_seeds, baseline, metric, target):
     if not callable(make_learner): raise TypeError(f"`make_learner` must be a callable seed -> Learner, got {make_learner!r}")
     if not isinstance(plans, dict) or not plans: raise ValueError(f"`plans` must be a non-empty dict of name -> plan, got {plans!r}")
@@ -133,7 +133,7 @@ def _run(make_learner, plan, seed, metric, target):
     return dict(seed=seed, final=curve[-1], best=(min if lower else max)(curve), epochs_to_target=hit[0] if hit else math.nan,
                 seconds=secs, threads=torch.get_num_threads(), curve=curve, valid_loss=[float(v[1]) for v in learn.recorder.values], lrs=lrs)
 
-# %% ../nbs/10_compare.ipynb #01ee0b7c
+# %% ../nbs/10_compare.ipynb #9a9e2b7e
 class Comparison:
     "Results of `compare_schedules`: `runs` (one row per plan and seed) and `summary` (one row per plan, tested against `baseline`)"
     def __init__(self, runs:pd.DataFrame, baseline:str, metric:str, controls:dict|None=None):
@@ -164,7 +164,7 @@ def summarize(runs:pd.DataFrame, baseline:str, col:str='final') -> pd.DataFrame:
                          **{k: ps.get(k, math.nan) for k in ('mean_diff', 'ci_low', 'ci_high', 'cohen_dz', 'p_ttest', 'p_wilcoxon')}))
     return _with_holm(pd.DataFrame(rows).set_index('plan'))  # adjusted over the plans tested against the baseline
 
-# %% ../nbs/10_compare.ipynb #dc008025
+# %% ../nbs/10_compare.ipynb #ce2c48fb
 _JOBS = []  # the running comparison's jobs: forked workers inherit them, so `make_learner` and plans (lambdas too) are never pickled
 
 def _job(i:int):
@@ -189,7 +189,7 @@ def _job_results(jobs:list, n_workers:int):
     finally:  # done, an error or Ctrl-C, wherever it lands in the block: stop every worker before leaving
         pool.terminate(); pool.join(); _JOBS = []
 
-# %% ../nbs/10_compare.ipynb #22e228d3
+# %% ../nbs/10_compare.ipynb #3e6881eb
 def _runs_frame(rows:dict) -> pd.DataFrame: return pd.DataFrame([rows[j] for j in sorted(rows)])  # in job order, however they finished
 
 def _save_runs(runs:pd.DataFrame, path:Path):
@@ -198,7 +198,7 @@ def _save_runs(runs:pd.DataFrame, path:Path):
     runs.to_csv(tmp, index=False)
     os.replace(tmp, path)
 
-# %% ../nbs/10_compare.ipynb #7a99c53e
+# %% ../nbs/10_compare.ipynb #62df96ef
 def compare_schedules(make_learner, # seed -> a fresh `Learner`
                       plans:dict, # name -> `Plan` (or any callable taking a Learner)
                       n_seeds:int=5, # seeds 0..n_seeds-1 (or `seeds`)

@@ -13,7 +13,7 @@ from fastai.learner import Learner
 from fastai.callback.schedule import ParamScheduler, SchedNo, combined_cos
 from fastai.torch_core import even_mults
 from .checks import *
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .scheds import *
 
 # %% auto #0

@@ -19,7 +19,7 @@ from fastai.torch_core import to_float, num_distrib
 from fastprogress.fastprogress import progress_bar
 from fastai.callback.progress import CSVLogger
 from .checks import check_real, check_choice, check_bool
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .fit import resolve_lrs, n_param_groups
 from .state import preserved
 from .metrics import metric_name, lower_is_better, best_index

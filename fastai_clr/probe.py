@@ -17,7 +17,7 @@ from fastai.callback.core import CancelBatchException, CancelValidException
 from fastai.torch_core import find_bs, num_distrib
 from fastai.callback.progress import ProgressCallback
 from .checks import check_real, check_choice
-from .callback import handles
+from .events import handles
 from .state import attrs_kept, rng_kept
 from .batchnorm import bn_batch_stats, bn_refreshed
 from .metrics import metric_name

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from fastai.callback.core import Callback
 from .checks import check_real
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .batchnorm import recompute_bn_stats_, bn_layers
 
 # %% auto #0

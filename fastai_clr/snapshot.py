@@ -15,7 +15,7 @@ from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib, distrib_barrier, get_model
 from fastai.callback.schedule import ParamScheduler
 from .checks import check_real, check_values, check_choice
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .fit import scheduled_values
 from .state import preserved, copy_state_
 from .batchnorm import recompute_bn_stats_

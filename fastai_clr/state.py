@@ -46,7 +46,7 @@ def attrs_kept(*objs):
                 for k in [k for k in d if k not in s and k[:1] != '_']: del d[k]
             d.update(s)
 
-# %% ../nbs/04_state.ipynb #5dc9f5b2
+# %% ../nbs/04_state.ipynb #9b81edcb
 _learn_attrs = ('epoch','n_epoch','iter','n_iter','train_iter','pct_train','loss','loss_grad','pred','xb','yb','dl','training','smooth_loss',
                 'final_record','logger','lr','wd','loss_func')
 
@@ -81,7 +81,7 @@ def save_learner_state(learn:Learner, device='cpu') -> dict:
     if rec is not None: s['rec'] = (rec, {k:copy.deepcopy(rec.__dict__[k]) for k in _rec_attrs if k in rec.__dict__})
     return s
 
-# %% ../nbs/04_state.ipynb #1bf1176d
+# %% ../nbs/04_state.ipynb #642d4e39
 def copy_state_(model, sd:dict):
     "Copy state dict `sd` into `model`'s own tensors, in place, so optimizers keep pointing at them"
     with torch.no_grad():
@@ -117,7 +117,7 @@ def restore_learner_state(learn:Learner, s:dict):
             if k in d: rec.__dict__[k] = d[k]
             else: rec.__dict__.pop(k, None)
 
-# %% ../nbs/04_state.ipynb #97c17cbd
+# %% ../nbs/04_state.ipynb #d0d9aa06
 @contextlib.contextmanager
 def preserved(learn:Learner, device='cpu'):
     "Context manager that restores `learn` as it was on entry, however the block exits"

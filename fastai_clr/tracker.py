@@ -14,7 +14,7 @@ from fastai.learner import Recorder
 from fastai.callback.core import Callback
 from fastai.torch_core import to_float
 from .checks import check_real, check_choice
-from .callback import HandledEventsOnly
+from .events import HandledEventsOnly
 from .metrics import lower_is_better
 from .smoothing import smooth_centered
 from .probe import ValProbe, BN_STATS
