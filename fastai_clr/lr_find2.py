@@ -266,7 +266,8 @@ def lr_find2(self:Learner,
              lr_mult:float|None=None, # sweep every group together, each `lr_mult` times lower than the last, as `slice(lr/lr_mult, lr)` sets
              cbs=None): # extra callbacks for this test only
     "LR range test over `num_it` steps that also tracks the validation loss and metrics; restores `self` exactly and returns suggestions"
-    cb = LRFind2Callback(start_lr, end_lr, num_it, stop_div, linear, val_every, n_val_batches, stop_beta, val_cache_mb, bn_stats, mom,
+    cb = LRFind2Callback(start_lr, end_lr, num_it=num_it, stop_div=stop_div, linear=linear, val_every=val_every, n_val_batches=n_val_batches,
+                         stop_beta=stop_beta, val_cache_mb=val_cache_mb, bn_stats=bn_stats, mom=mom,
                          show_bar=hasattr(self, 'progress') and rank() == 0)  # checks its own arguments
     cb.start_lr,cb.end_lr,funcs = _check_range_test(self, start_lr, end_lr, wd, suggest_funcs, device, n_val_batches, show_plot, lr_mult)
     if mom is None and getattr(self, 'moms', None): cb.mom = self.moms[1]  # the momentum `fit_one_cycle` pairs with `lr_max`
