@@ -1,4 +1,4 @@
-"""An LR range test that, after every training step, also measures the validation loss and metrics on the next validation batch; it smooths them, stops on divergence, suggests LRs from both curves and restores the learner bit for bit.
+"""An LR range test that, after every training step, also measures the validation loss and metrics on the next validation batch (drawn from all classes whatever the loader's order); it smooths them, stops on divergence, suggests LRs from both curves and restores the learner bit for bit.
 
 Docs: https://fastai-clr.github.io/fastai_clr/lr_find2.html.md"""
 
