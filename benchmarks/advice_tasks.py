@@ -215,7 +215,7 @@ TASKS = {
     'text_awd_lstm': Task(lambda s: zoo_learner('text_classifier', seed=s, n=800), 5, LRS[:-1]),
     'vision_resnet18': Task(lambda s: zoo_learner('vision', seed=s, n=768, bs=64), 3, LRS[:-2], n_seeds=6),  # 16-28 s a run here
     'digits_cnn': Task(lambda s: digits_learner(seed=s), 3, LRS),
-    'folder_resnet18': Task(folder_resnet18_learner, 3, LRS[:-2], n_seeds=6),  # loaded as users load image folders
+    'folder_resnet18': Task(folder_resnet18_learner, 3, LRS[:-2], n_seeds=3),  # loaded as users load image folders (grid: 6 seeds)
     'df_text_awd_lstm': Task(df_text_learner, 5, LRS[:-1]),  # loaded from a DataFrame sorted by label
     'tabular_digits': Task(tabular_digits_learner, 5, LRS),
     'digits_mlp_no_bn': Task(lambda s: mlp_learner(digits_dls(seed=s), 64, 128, s), 5, LRS),
