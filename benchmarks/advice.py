@@ -292,7 +292,7 @@ def extra_seconds(d, rows, name, tasks) -> float:
     test = CONTENDERS[name].test
     if test == 'run':
         r = rows[(rows.name == name) & rows.task.isin(tasks) & (rows.val_order == ORDERS[0])].groupby('task').seconds.mean()
-        return float(np.mean([r.get(t, np.nan) - d['grid'][d['grid'].task == t].seconds.mean() for t in tasks]))
+        return float(np.nanmean([r.get(t, np.nan) - d['grid'][d['grid'].task == t].seconds.mean() for t in tasks]))  # a fine-tuning recipe: its tasks
     c = d['costs'].set_index(['task', 'finder']).seconds
     return float(np.mean([c.get((t, test), np.nan) for t in tasks]))
 
