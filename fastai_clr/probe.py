@@ -7,7 +7,7 @@ Docs: https://fastai-clr.github.io/fastai_clr/probe.html.md"""
 # %% ../nbs/06_probe.ipynb #ca00cdf3
 from __future__ import annotations
 import contextlib, copy, math, random, warnings
-import torch
+import numpy as np, torch
 from torch import nn
 from fastcore.foundation import L
 from fastai.data.load import DataLoader
@@ -23,24 +23,30 @@ from .batchnorm import bn_batch_stats, bn_refreshed
 from .metrics import metric_name
 
 # %% auto #0
-__all__ = ['PROBE_SEED', 'BN_STATS', 'mixed_order', 'ValProbe']
+__all__ = ['PROBE_SEED', 'BN_STATS', 'mixed_order', 'probe_batch', 'ValProbe']
 
 # %% ../nbs/06_probe.ipynb #764c72c9
 class _ValBatches:
     "Cycling iterator over the loader `dl` that keeps the first pass's batches (up to `max_bytes`) and replays them"
-    def __init__(self, dl, max_bytes):
+    def __init__(self, dl, max_bytes, seed=None):
         sharded = isinstance(dl, DistributedDL)  # replays would skip its broadcast of the order and its padding counters
         self.dl,self.max_bytes,self.cache,self.it,self.nbytes,self.replay,self.k = dl,max_bytes,None if sharded else [],None,0,False,0
+        self.seed,self.passes = seed,0
     def _size(self, b): return sum(o.nelement()*o.element_size() for o in L(b).concat() if isinstance(o, torch.Tensor))
+    def _new_pass(self):
+        "The first batch of a new pass over `dl`, its order drawn with every RNG seeded from `seed` (some loaders shuffle with the global ones)"
+        with rng_kept():
+            if self.seed is not None: random.seed(self.seed + self.passes); np.random.seed(self.seed + self.passes); torch.manual_seed(self.seed + self.passes)
+            self.it,self.passes = iter(self.dl),self.passes + 1
+            return next(self.it)
     def __next__(self):
         if self.replay:
             b = self.cache[self.k % len(self.cache)]; self.k += 1
             return b
-        if self.it is None: self.it = iter(self.dl)
-        try: b = next(self.it)
+        try: b = next(self.it) if self.it is not None else self._new_pass()
         except StopIteration:
             if self.cache is not None and len(self.cache): self.replay,self.k = True,0; return next(self)
-            self.it = iter(self.dl); b = next(self.it)
+            b = self._new_pass()
         if self.cache is not None:
             self.nbytes += self._size(b)
             if self.nbytes <= self.max_bytes: self.cache.append(b)
@@ -68,6 +74,10 @@ def mixed_order(dl, seed:int=PROBE_SEED):
                   "if its items are sorted by class, every probe batch holds one class")
     return dl
 
+
+def probe_batch(dl, seed:int=PROBE_SEED):
+    "The first validation batch the probe reads from the loader `dl`: the first of its fixed mixed order"
+    return next(_ValBatches(mixed_order(dl, seed), 0, seed))
 
 # %% ../nbs/06_probe.ipynb #2d21b2a2
 # normalise with the running statistics (as fastai's validation), the batch's, or ones refreshed on the last training batch
@@ -114,7 +124,7 @@ class ValProbe:
         self._setup()
         for m in self.mets: m.reset()
         with rng_kept(), attrs_kept(learn, *learn.cbs, *self._mods), _dispatch_to(learn, self._cbs, self._handlers), torch.no_grad():
-            if self.batches is None: self.batches = _ValBatches(mixed_order(learn.dls.valid), self.cache_mb*2**20)
+            if self.batches is None: self.batches = _ValBatches(mixed_order(learn.dls.valid), self.cache_mb*2**20, PROBE_SEED)
             xb = learn.__dict__.get('xb')  # the batch the learner saw last: in training, the one just trained on (none before any fit)
             learn.dl,learn.training = self.batches.dl,False
             with self._bn_context(xb):  # a refresh runs the model as training left it

@@ -27,7 +27,7 @@ def zoo(app, tmp_path, cbs=None, seed=0):
 def first_batch_validate(learn, state, bn_stats):
     "`learn.validate()` on the first validation batch, with the weights `state` and batch norm as the probe had it"
     copy_state_(learn.model, state)
-    b = learn.dls.valid.one_batch()
+    b = probe_batch(learn.dls.valid)  # the probe's first batch
     with (bn_batch_stats(learn.model) if bn_stats == 'batch' else torch.no_grad()): return learn.validate(dl=[b])
 
 def check_range_test(learn, tmp_path, bn_stats='batch'):
