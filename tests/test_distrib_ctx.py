@@ -36,7 +36,7 @@ def test_range_test_identical_on_ranks(ranks, app):
 def test_validation_is_mean_over_shards(ranks, app):
     "Each rank validates on its own shard (different losses); what both record is their mean"
     la,lb = np.array(ranks[0][app]['local']),np.array(ranks[1][app]['local'])
-    assert len(la) == len(lb) == 20 and np.abs(la - lb).min() > 1e-4
+    assert len(la) == len(lb) == 20 and (np.abs(la - lb) > 1e-6).all()  # different shards at every step (mixed batches: near each other)
     np.testing.assert_allclose(ranks[0][app]['val'], (la + lb)/2, rtol=1e-6)
 
 @pytest.mark.parametrize('app', ['tabular', 'text'])
