@@ -95,9 +95,19 @@ def test_page(site, browser, page):
     assert not outside, outside
     pg.close()
 
+def _tex_pages():
+    "Pages whose notebooks have TeX (`$...$`) in a Markdown cell"
+    import json
+    sys.path.insert(0, str(ROOT/'tools'))
+    from make_docs import page_name
+    def has_tex(nb): return any(c['cell_type'] == 'markdown' and re.search(r'\$[^$\s][^$]*\$', ''.join(c['source'])) for c in json.loads(nb.read_text())['cells'])
+    return sorted(f'{page_name(nb)}.html' for nb in (ROOT/'nbs').glob('*.ipynb') if has_tex(nb))
+
 def test_formulas_typeset(site, browser):
     "Pages with TeX in their notebooks show typeset formulas (MathJax's output), from the copy of MathJax on the site"
-    for page in ('compare.html', 'metrics.html'):
+    pages = _tex_pages()
+    assert {'compare.html', 'smoothing.html'} <= set(pages), pages
+    for page in pages:
         pg = open_page(browser, site, page)
         assert pg.locator('.arithmatex .MathJax_CHTML, .arithmatex mjx-container').count() >= 1, page
         pg.close()
