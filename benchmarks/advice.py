@@ -3,7 +3,7 @@ would run (several seeds), then every contender (`CONTENDERS`) on the same learn
 regret (points of final accuracy below the grid's best mean, at the suggested LR by log-LR interpolation), or an LR-free optimizer's
 run, scored by its own final accuracy. Range tests that read validation batches run on the validation set in class order (as
 fastai's folder loaders give it) and shuffled. Everything computed is cached in `results/advice/` (CSV) and reused.
-`python benchmarks/advice.py grid|suggest|bn_running|clr|runs|cost|score|all` (`make bench-advice` runs them all)."""
+`python benchmarks/advice.py grid|suggest|bn_running|clr|runs|cost|sources|score|all` (`make bench-advice` runs them all)."""
 import argparse, math, sys, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +14,7 @@ from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
-from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, with_valid_order, fine_tune
+from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, SOURCES, with_valid_order, fine_tune, default_lr, source_accuracy
 from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
 
 warnings.filterwarnings('ignore')
@@ -23,7 +23,8 @@ HERE = Path(__file__).parent
 RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is advice.md
 GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
 BN_CSV = RESULTS/'curves_bn_running.csv'  # lr_find2(bn_stats='running'), to decide the probe's batch-norm mode
-RUNS_CSV,COST_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv'
+RUNS_CSV,COST_CSV,SOURCES_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv',RESULTS/'sources.csv'
+CHOICES_CSV = RESULTS/'fine_tune2.csv'  # what each `fine_tune2` run chose
 ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
 FASTAI_FUNCS = (valley, slide, steep, minimum)
 
@@ -31,19 +32,23 @@ FASTAI_FUNCS = (valley, slide, steep, minimum)
 
 @dataclass
 class Contender:
-    """How a contender is scored: an LR read off the range test `test` ('fastai', 'lr_find2', 'torch-lr-finder'), or a whole run (`test='run'`,
+    """How a contender is scored: an LR read off the range test `test` ('fastai', 'lr_find2', 'torch-lr-finder'; 'none': no test), or a whole run (`test='run'`,
     an LR-free optimizer or a recipe that picks its own LRs) scored by its accuracy; `reads_validation`: the validation order can move it"""
     test:str; reads_validation:bool=False; transfer_only:bool=False
 
-def _fine_tune2(learn, task):
-    "`fine_tune2` for the task's epochs in all (ULMFiT's five stages: one frozen epoch, then four)"
-    with learn.no_logging(), learn.no_bar(): learn.fine_tune2(task.epochs if task.fit is fine_tune else task.epochs - 1)
-    return float(learn.recorder.values[-1][-1])
+def _fine_tune2(learn, t, seed):
+    "`fine_tune2` for the task's epochs in all (ULMFiT's five stages: one frozen epoch, then four); what it chose goes to `CHOICES_CSV`"
+    task = TASKS[t]
+    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(task.epochs if task.fit is fine_tune else task.epochs - 1)
+    acc = float(learn.recorder.values[-1][-1])
+    _append(CHOICES_CSV, dict(task=t, seed=seed, head_lr=ch.head_lr, lr_max=ch.lr_max, lr_mult=ch.lr_mult, accuracy=acc))
+    return acc
 
 CONTENDERS = {
     'lr_find2 lr_max': Contender('lr_find2', reads_validation=True),
     'lr_find2 fine_tune2': Contender('run', reads_validation=True, transfer_only=True),
     **{f'fastai {f.__name__}': Contender('fastai') for f in FASTAI_FUNCS},
+    "fastai's default LR": Contender('none'),  # `default_lr`: no range test at all
     'torch-lr-finder steepest': Contender('torch-lr-finder'),
     'lightning suggestion': Contender('fastai'),  # read off the recorded training curve: the cost of a 100-step training-only test
     'lightning suggestion (log-LR slope)': Contender('fastai'),
@@ -171,9 +176,9 @@ def clr(tasks=None):
             _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
             print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
 
-def run_once(name, learn, task) -> float:
-    "Final accuracy of run contender `name` trained on `learn`: an LR-free optimizer by its recipe, or a recipe of this package"
-    acc = _fine_tune2(learn, task) if name == 'lr_find2 fine_tune2' else train_lr_free(learn, name, task.epochs, task.transfer)
+def run_once(name, learn, t, seed) -> float:
+    "Final accuracy of run contender `name` trained on `learn` (task `t`): an LR-free optimizer by its recipe, or a recipe of this package"
+    acc = _fine_tune2(learn, t, seed) if name == 'lr_find2 fine_tune2' else train_lr_free(learn, name, TASKS[t].epochs, TASKS[t].transfer)
     return acc if math.isfinite(acc) else 0.
 
 def runs(tasks=None, names=None):
@@ -189,9 +194,16 @@ def runs(tasks=None, names=None):
                 learn = task.make(s)
                 if c.reads_validation: learn = with_valid_order(learn, ORDERS[0])
                 t0 = time.perf_counter()
-                acc = run_once(n, learn, task)
+                acc = run_once(n, learn, t, s)
                 _append(RUNS_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
+
+def sources(tasks=None):
+    "Each transfer task's backbone: what it was pretrained on and its accuracy there (pretraining it if not cached): sources.csv"
+    done = _done(SOURCES_CSV, ['task'])
+    for t in tasks or TRANSFER:
+        if (t,) in done or t not in SOURCES: continue
+        _append(SOURCES_CSV, dict(task=t, source=SOURCES[t][2], source_accuracy=source_accuracy(t)))
 
 def cost(tasks=None):
     "Seconds of each range test on every task (seed 0, fresh learners): cost.csv"
@@ -278,7 +290,9 @@ def regrets(d:dict) -> pd.DataFrame:
     n_runs = runs.groupby(['task', 'name']).seed.transform('count')
     runs = runs[n_runs.values == np.array([len(seeds_of(t)) if t in TASKS else -1 for t in runs.task])]  # only complete contenders
     reads = runs.name.map(lambda n: CONTENDERS[n].reads_validation).astype(bool)  # run on the class-ordered learner only
+    defaults_ = pd.DataFrame([dict(task=t, seed=s, name="fastai's default LR", lr=default_lr(TASKS[t].fit)) for t in d['tasks'] for s in seeds_of(t)])
     rows = pd.concat([lr_find2_rows(d['results']), every_order(d['sugg'][['task', 'seed', 'name', 'lr']]), every_order(lightning_rows(d['curves'])),
+                      every_order(defaults_),
                       every_order(runs[~reads]), runs[reads].assign(val_order=ORDERS[0])], ignore_index=True)
     rows = rows[rows.task.isin(d['tasks'])].copy()
     reg = {t: _regret_fn(means[t], d['best'][t]) for t in d['tasks']}
@@ -293,6 +307,7 @@ def extra_seconds(d, rows, name, tasks) -> float:
     if test == 'run':
         r = rows[(rows.name == name) & rows.task.isin(tasks) & (rows.val_order == ORDERS[0])].groupby('task').seconds.mean()
         return float(np.nanmean([r.get(t, np.nan) - d['grid'][d['grid'].task == t].seconds.mean() for t in tasks]))  # a fine-tuning recipe: its tasks
+    if test == 'none': return 0.
     c = d['costs'].set_index(['task', 'finder']).seconds
     return float(np.mean([c.get((t, test), np.nan) for t in tasks]))
 
@@ -373,6 +388,15 @@ def grid_2d(d) -> list:
             edge = lr in (min(TASKS[t].lrs), max(TASKS[t].lrs))
             md.append(f"| {t} | {m:g} | {lr:g} | {'**' if (m, lr) == top else ''}{100*q['mean']:.1f}{'**' if (m, lr) == top else ''} | "
                       f"{100*q['std']/math.sqrt(q['count']):.1f} | {int(q['count'])} | {'yes' if edge else 'no'} |")
+    return md if len(md) > 2 else []
+
+def transfer_tasks(d) -> list:
+    "The transfer tasks: what each backbone was pretrained on, its accuracy there (`sources.csv`), and the target task"
+    if not SOURCES_CSV.exists(): return []
+    src = pd.read_csv(SOURCES_CSV).set_index('task')
+    doc = lambda f: (getattr(f, 'func', f).__doc__ or '').strip()
+    md = ["| task | backbone pretrained on | its accuracy there | the task's learner |", "|---|---|---|---|"]
+    md += [f"| {t} | {src.loc[t, 'source']} | {100*src.loc[t, 'source_accuracy']:.1f}% | {doc(TASKS[t].make)} |" for t in d['tasks'] if t in src.index]
     return md if len(md) > 2 else []
 
 def every_reading(d, rows, order='class') -> list:
@@ -479,6 +503,9 @@ def report(d, rows) -> str:
         if ts: md += group_table(d, rows, grp, ts, 'class') + [""]
     best = "; ".join(f"{t} {d['stats'].loc[t]['mean'].idxmax():g} ({100*d['stats'].loc[t]['mean'].max():.1f}%)" for t in d['tasks'])
     md += [f"Best grid LR per task (the recipe's default `lr_mult`): {best}.", ""]
+    tt = transfer_tasks(d)
+    if tt: md += ["## Transfer tasks", "", "Every backbone is pretrained here on a source task (seed 0, cached, never downloaded) and fine-tuned frozen-first, "
+                  "as `vision_learner` and `text_classifier_learner` give it; the validation set in class order.", "", *tt, ""]
     two = grid_2d(d)
     if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both: the regrets above count from the best cell "
                    "of the whole grid (bold), suggestions are read at `lr_mult=100`, fastai's default.", "", *two, ""]
@@ -534,7 +561,7 @@ def _plot_contenders(plt, d, rows):
         ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
     fig.tight_layout(); fig.savefig(RESULTS/'contenders.png', dpi=90)
 
-STEPS = dict(grid=grid, suggest=suggest, bn_running=bn_running, clr=clr, runs=runs, cost=cost)
+STEPS = dict(grid=grid, suggest=suggest, bn_running=bn_running, clr=clr, runs=runs, cost=cost, sources=sources)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)

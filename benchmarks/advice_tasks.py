@@ -3,6 +3,7 @@ grid of LRs. From-scratch tasks train with `fit_one_cycle`; transfer tasks start
 task (cached in benchmarks/.cache, never committed: there are no downloads, so pretraining is the real path) and train with
 `fine_tune` or ULMFiT's gradual unfreezing."""
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable
 import numpy as np, pandas as pd, torch
@@ -27,6 +28,11 @@ def ulmfit(learn, epochs, lr, **kw):
     learn.fit_one_cycle(1, lr, **kw)
     for n,k in ((-2, 2), (-3, 4)): learn.freeze_to(n); learn.fit_one_cycle(1, slice(lr/k/2.6**4, lr/k), **kw)
     learn.unfreeze(); learn.fit_one_cycle(epochs-3, slice(lr/20/2.6**4, lr/20), **kw)
+
+def default_lr(fit) -> float:
+    "The LR a user trains at without a range test: `fit_one_cycle`'s `defaults.lr`, `fine_tune`'s `base_lr` (2e-3), the fastai course's 2e-2 for ULMFiT"
+    from fastai.basics import defaults
+    return {one_cycle: defaults.lr, fine_tune: 2e-3, ulmfit: 2e-2}[fit]
 
 @dataclass
 class Task:
@@ -62,18 +68,33 @@ def vision_xresnet_learner(seed):
 
 # ---- transfer: a backbone pretrained once (seed 0) on a source task, cached; each seed gets a fresh head and data order ----
 
-def _cached(name, pretrain):
-    "The state dict `pretrain()` returns, computed once and kept in `CACHE/name.pt`"
+def _cached(name, pretrain) -> dict:
+    "What `pretrain()` returns, `(state, source_accuracy)`, computed once and kept in `CACHE/name.pt` as a dict with those keys"
     f = CACHE/f'{name}.pt'
-    if not f.exists():
+    old = torch.load(f, weights_only=False) if f.exists() else None
+    if old is None or 'source_accuracy' not in old:  # a cache from before source accuracies were kept: pretrained again (seed 0, same weights)
         CACHE.mkdir(exist_ok=True)
         print(f"pretraining {name} (once; cached in {f})", flush=True)
-        torch.save(pretrain(), f)
+        state,acc = pretrain()
+        if old is not None and not _same_state(old.get('encoder', old), state.get('encoder', state)): print(f"{name}: pretrained weights differ from the old cache")
+        torch.save(dict(state=state, source_accuracy=acc), f)
     return torch.load(f, weights_only=False)
+
+def _same_state(a, b) -> bool: return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+def source_accuracy(task) -> float:  # SOURCES (below TASKS): transfer task -> (cache name, pretraining function, source task in words)
+    "Accuracy of the task's backbone on its own source task (validation set of the source), pretraining it if not cached"
+    name,pretrain,_ = SOURCES[task]
+    return float(_cached(name, pretrain)['source_accuracy'])
+
+def _pretrain_mnist1d():
+    learn = mnist1d_split_learner((0, 1, 2, 3, 4), 0)  # what `mnist1d_pretrained_body()` trains, with its accuracy read
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 1e-2)
+    return learn.model[0].state_dict(),float(learn.validate()[1])
 
 def mnist1d_transfer(seed):
     "`mnist1d_transfer_learner`: MNIST-1D CNN whose convolutions were pretrained on digits 0-4, frozen, with a fresh head for 5-9 (1000 training signals)"
-    return mnist1d_transfer_learner(_cached('mnist1d_cnn_0-4', mnist1d_pretrained_body), seed, n_train=1000, bs=64)
+    return mnist1d_transfer_learner(_cached('mnist1d_cnn_0-4', _pretrain_mnist1d)['state'], seed, n_train=1000, bs=64)
 
 _SHAPES = ('disc', 'square', 'triangle', 'ring', 'cross')
 
@@ -103,19 +124,67 @@ def _pretrain_resnet():
     set_seed(0)
     learn = vision_learner(_image_dls(x, y, xv, yv, 0), resnet18, pretrained=False, n_out=len(_SHAPES), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
     with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(5, 3e-3)
-    print(f"resnet18 on shapes: {float(learn.validate()[1]):.3f} accuracy", flush=True)
-    return learn.model[0].state_dict()
+    return learn.model[0].state_dict(),float(learn.validate()[1])
 
 def vision_transfer_learner(seed):
     "`vision_learner(resnet18)` whose body was pretrained on five synthetic shapes, frozen, with a fresh head for scikit-learn digits (768 images)"
     from fastai.vision.learner import vision_learner
     from torchvision.models import resnet18
-    body = _cached('resnet18_shapes', _pretrain_resnet)
+    body = _cached('resnet18_shapes', _pretrain_resnet)['state']
     x,y,xv,yv = digits_images(32)
     set_seed(seed)
     learn = vision_learner(_image_dls(x[:768], y[:768], xv, yv, seed), resnet18, pretrained=False, n_out=10, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
     learn.model[0].load_state_dict(body)
     learn.freeze()  # what `vision_learner(pretrained=True)` does
+    return learn
+
+# ---- transfer on real scans: scikit-learn's handwritten digits as image folders, backbones of three families pretrained on 0-4 ----
+
+def _save_pngs(d:Path, ims):
+    from PIL import Image
+    d.mkdir(parents=True, exist_ok=True)
+    for i,im in enumerate(ims): Image.fromarray((im[0]*255).astype(np.uint8)).save(d/f'{i:04d}.png')
+
+def digits_split_folder(path, classes, n_per_class=None, seed=0) -> Path:
+    """The digits `classes` (scikit-learn's 8x8 scans) as PNGs in `path/train/<d>/`, `n_per_class` of each (drawn with `seed`; all when None),
+    and `path/valid/<d>/` with every other scan of them; written unless there"""
+    path = Path(path)
+    if (path/'valid').exists(): return path
+    x,y,xv,yv = digits_arrays()
+    rng = np.random.RandomState(seed)
+    for k in classes:
+        idx = rng.permutation(np.where(y == k)[0])
+        _save_pngs(path/'train'/str(k), x[idx[:n_per_class]])
+        _save_pngs(path/'valid'/str(k), np.concatenate([xv[yv == k], x[idx[len(idx) if n_per_class is None else n_per_class:]]]))
+    return path
+
+def _arch(name):
+    "A backbone `vision_learner` takes, by name: torchvision's resnet18 and squeezenet1_1, fastai's xresnet18"
+    from torchvision import models
+    from fastai.vision.models.xresnet import xresnet18
+    return dict(resnet18=models.resnet18, squeezenet1_1=models.squeezenet1_1, xresnet18=xresnet18)[name]
+
+def _folder_learner(path, arch, seed, bs):
+    "`vision_learner(arch, pretrained=False)` on an image-folder tree through `ImageDataLoaders.from_folder` (validation in class order), 32x32"
+    from fastai.vision.all import ImageDataLoaders, Resize, vision_learner
+    dls = ImageDataLoaders.from_folder(path, valid='valid', item_tfms=Resize(32), bs=bs, seed=seed, num_workers=0)
+    set_seed(seed)
+    return vision_learner(dls, _arch(arch), pretrained=False, loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+
+DIGITS_N_PER_CLASS = 30  # the target's training scans per class: a small set, as fine-tuning has it
+
+def _pretrain_on_digits(arch):
+    "`arch`'s body trained from scratch on every scan of digits 0-4 (`fit_one_cycle(8, 3e-3)`), with its accuracy on their validation scans"
+    learn = _folder_learner(digits_split_folder(CACHE/'digits_0-4', range(5)), arch, 0, 64)
+    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(8, 3e-3)
+    return learn.model[0].state_dict(),float(learn.validate()[1])
+
+def digits_transfer_learner(arch, seed):
+    "`vision_learner(arch)` whose body was pretrained on digits 0-4, frozen, with a fresh head for 5-9 from a folder tree of 30 scans per class"
+    body = _cached(f'{arch}_digits_0-4', partial(_pretrain_on_digits, arch))['state']
+    learn = _folder_learner(digits_split_folder(CACHE/f'digits_5-9_{DIGITS_N_PER_CLASS}', range(5, 10), DIGITS_N_PER_CLASS), arch, seed, 16)
+    learn.model[0].load_state_dict(body)
+    learn.freeze()
     return learn
 
 _FILLER_SHIFT = 30  # the target corpus draws its filler words from w30..w109: 50 of its 80 words are in the language model's vocabulary
@@ -142,15 +211,14 @@ def _pretrain_awd_lstm():
     set_seed(0)
     learn = language_model_learner(dls, AWD_LSTM, pretrained=False, metrics=accuracy, config={**awd_lstm_lm_config, **SMALL_AWD})
     with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 3e-2, moms=(0.8, 0.7, 0.8))
-    print(f"AWD-LSTM language model: {float(learn.validate()[1]):.3f} next-word accuracy", flush=True)
-    return dict(encoder=get_model(learn.model)[0].state_dict(), vocab=list(dls.vocab))
+    return dict(encoder=get_model(learn.model)[0].state_dict(), vocab=list(dls.vocab)),float(learn.validate()[1])
 
 def text_transfer_learner(seed):
     "ULMFiT's classifier: an AWD-LSTM encoder pretrained as a language model on one corpus, frozen, classifying a shifted corpus (800 documents)"
     from fastai.text.all import TextDataLoaders, text_classifier_learner, AWD_LSTM, BaseTokenizer
     from fastai.text.models.awdlstm import awd_lstm_clas_config
     from fastai.torch_core import get_model
-    lm = _cached('awd_lstm_lm', _pretrain_awd_lstm)
+    lm = _cached('awd_lstm_lm', _pretrain_awd_lstm)['state']
     dls = TextDataLoaders.from_df(shifted_corpus(1000, seed=1000), text_col='text', label_col='label', valid_pct=0.2, seed=seed, bs=32,
                                   seq_len=72, tok_tfm=BaseTokenizer(), text_vocab=lm['vocab'])
     set_seed(seed)
@@ -223,6 +291,12 @@ TASKS = {
     'ft_mnist1d_cnn': Task(mnist1d_transfer, 3, FT_LRS + (1., 3.), fine_tune, transfer=True, lr_mults=(1, 10, 100)),
     'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True, lr_mults=(1, 10, 100)),
     'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True),
+    **{f'ft_digits_{a}': Task(partial(digits_transfer_learner, a), 4, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True, lr_mults=(1, 10, 100))
+       for a in ('resnet18', 'xresnet18', 'squeezenet1_1')},
 }
+SOURCES = {'ft_mnist1d_cnn': ('mnist1d_cnn_0-4', _pretrain_mnist1d, 'MNIST-1D digits 0-4'),
+           'ft_vision_resnet18': ('resnet18_shapes', _pretrain_resnet, 'five synthetic shapes'),
+           'ft_text_ulmfit': ('awd_lstm_lm', _pretrain_awd_lstm, 'next word of the source corpus'),
+           **{f'ft_digits_{a}': (f'{a}_digits_0-4', partial(_pretrain_on_digits, a), 'scanned digits 0-4') for a in ('resnet18', 'xresnet18', 'squeezenet1_1')}}
 SCRATCH = [t for t,k in TASKS.items() if not k.transfer]
 TRANSFER = [t for t,k in TASKS.items() if k.transfer]
