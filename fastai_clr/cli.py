@@ -45,7 +45,8 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='cmd', required=True, parser_class=_Parser)
     d = sub.add_parser('demo', help='lr_find2, then a multi-seed comparison of one-cycle, spike annealing and use_clr_beta on MNIST-1D',
                        description='On MNIST-1D (built in, no download): run lr_find2 to pick the LR, compare fit_one_cycle, fit_godzi and '
-                                   'fit_clr_beta (each also against a one-cycle with the same mean LR) over several seeds with paired tests, and write PNG plots, CSV tables and report.md into --out.')
+                                   'fit_clr_beta (each also against a one-cycle with the same mean LR) over several seeds with paired tests, '
+                                   'and write PNG plots, CSV tables and report.md into --out.')
     d.add_argument('--out', default='demo_out', help='folder for plots, CSV tables and report.md (default: demo_out)')
     d.add_argument('--seeds', type=_seeds, default=5, help='seeds per schedule, >= 2 (default: 5)')
     d.add_argument('--epochs', type=_positive_int, default=6, help='epochs per run (default: 6)')
@@ -92,11 +93,13 @@ def _stage(msg, t0=None):
     "One log line per stage: what runs, and (when it ends) how long it took"
     print(msg if t0 is None else f"{msg} ({time.perf_counter() - t0:.0f} s)", flush=True)
 
+def _g(v) -> str: return 'none' if v is None else f'{v:.3g}'  # a suggestion a range test may not give
+
 def _demo(out, seeds, epochs, lr_max, quick, n_train):
     t = time.perf_counter(); _stage("lr_find2: a 100-step range test on MNIST-1D ...")
     learn = mnist1d_learner(seed=0, n_train=n_train)
     sugg = learn.lr_find2(num_it=100, show_plot=False)
-    _stage(f"lr_find2: lr_max {sugg.lr_max:.3g}", t)
+    _stage(f"lr_find2: lr_max {_g(sugg.lr_max)}", t)
     learn.lr_find2_result.plot(); plt.savefig(out/'lr_find2.png', dpi=100); plt.close('all')
     lr = lr_max or sugg.lr_max or sugg.valley
     plans = {'one_cycle': Plan('fit_one_cycle', epochs, lr), 'godzi': Plan('fit_godzi', epochs, lr),
@@ -118,7 +121,8 @@ def _demo(out, seeds, epochs, lr_max, quick, n_train):
         f"MNIST-1D, 1-D CNN, {epochs} epochs, seeds 0..{seeds-1}{' (quick: 1000 training signals, too little to conclude anything)' if quick else ''}, "
         f"every schedule at lr_max = {lr:.3g} ({'given' if lr_max else 'lr_find2 recommendation'}); comparison took {secs:.0f} s. "
         f"An interval that contains zero means this many seeds cannot tell the schedules apart; it does not mean they are equal.\n\n"
-        f"## LR choice (lr_find2)\n\nrecommended lr_max: {sugg.lr_max:.3g} (fit_clr bounds {sugg.clr_base_lr:.3g} to {sugg.clr_max_lr:.3g}); used: **{lr:.3g}**.\n\n"
+        f"## LR choice (lr_find2)\n\nrecommended lr_max: {_g(sugg.lr_max)} "
+        f"(fit_clr bounds {_g(sugg.clr_base_lr)} to {_g(sugg.clr_max_lr)}); used: **{lr:.3g}**.\n\n"
         f"![lr_find2](lr_find2.png)\n\n## Final validation accuracy, paired against one_cycle\n\n{md_table(summ)}\n\n"
         f"## Each schedule against a one-cycle with the same mean LR\n\nWhat the shape adds beyond a larger (or smaller) average LR.\n\n{md_table(ctrl)}\n\n"
         "p_ttest: paired t-test over seeds; p_holm: adjusted for testing several plans at once (Holm); ci: 95% interval of the mean difference.\n\n"

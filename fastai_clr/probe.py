@@ -36,7 +36,9 @@ class _ValBatches:
     def _new_pass(self):
         "The first batch of a new pass over `dl`, its order drawn with every RNG seeded from `seed` (some loaders shuffle with the global ones)"
         with rng_kept():
-            if self.seed is not None: random.seed(self.seed + self.passes); np.random.seed(self.seed + self.passes); torch.manual_seed(self.seed + self.passes)
+            if self.seed is not None:
+                s = self.seed + self.passes
+                random.seed(s); np.random.seed(s); torch.manual_seed(s)
             self.it,self.passes = iter(self.dl),self.passes + 1
             return next(self.it)
     def __next__(self):

@@ -32,7 +32,8 @@ class ScheduleFreeCallback(HandledEventsOnly, Callback):
         self.sf_opt = schedule_free_optimizer(self.learn)
         if self.sf_opt is None:
             raise TypeError(f"ScheduleFreeCallback needs a schedule-free optimizer (one with `train()` and `eval()`, e.g. "
-                            f"`opt_func=partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)`), got {type(getattr(self.learn.opt, 'opt', self.learn.opt)).__name__}")
+                            f"`opt_func=partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)`), "
+                            f"got {type(getattr(self.learn.opt, 'opt', self.learn.opt)).__name__}")
         self.bns = bn_layers(self.learn.model)
         self.batches = deque(maxlen=self.n_bn_batches)
 
