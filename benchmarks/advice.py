@@ -24,7 +24,7 @@ RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is 
 GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
 BN_CSV = RESULTS/'curves_bn_running.csv'  # lr_find2(bn_stats='running'), to decide the probe's batch-norm mode
 RUNS_CSV,COST_CSV,SOURCES_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv',RESULTS/'sources.csv'
-CHOICES_CSV = RESULTS/'fine_tune2.csv'  # what each `fine_tune2` run chose
+CHOICES_CSV,CHOICES_CURVES_CSV = RESULTS/'fine_tune2.csv',RESULTS/'fine_tune2_curves.csv'  # what each `fine_tune2` run chose, its range tests
 ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
 FASTAI_FUNCS = (valley, slide, steep, minimum)
 
@@ -42,6 +42,8 @@ def _fine_tune2(learn, t, seed):
     with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(task.epochs if task.fit is fine_tune else task.epochs - 1)
     acc = float(learn.recorder.values[-1][-1])
     _append(CHOICES_CSV, dict(task=t, seed=seed, head_lr=ch.head_lr, lr_max=ch.lr_max, lr_mult=ch.lr_mult, accuracy=acc))
+    for name,res in {'frozen': ch.head_test, **{f'lr_mult={m:g}': r for m,r in ch.unfrozen_tests.items()}}.items():
+        if res is not None: _record_curves(t, seed, name, res, CHOICES_CURVES_CSV)  # `val_order` holds the test's name
     return acc
 
 CONTENDERS = {
@@ -203,7 +205,8 @@ def sources(tasks=None):
     done = _done(SOURCES_CSV, ['task'])
     for t in tasks or TRANSFER:
         if (t,) in done or t not in SOURCES: continue
-        _append(SOURCES_CSV, dict(task=t, source=SOURCES[t][2], source_accuracy=source_accuracy(t)))
+        acc,same = source_accuracy(t)
+        _append(SOURCES_CSV, dict(task=t, source=SOURCES[t][2], source_accuracy=acc, reproduced=same))
 
 def cost(tasks=None):
     "Seconds of each range test on every task (seed 0, fresh learners): cost.csv"
@@ -396,8 +399,23 @@ def transfer_tasks(d) -> list:
     src = pd.read_csv(SOURCES_CSV).set_index('task')
     doc = lambda f: (getattr(f, 'func', f).__doc__ or '').strip()
     md = ["| task | backbone pretrained on | its accuracy there | the task's learner |", "|---|---|---|---|"]
-    md += [f"| {t} | {src.loc[t, 'source']} | {100*src.loc[t, 'source_accuracy']:.1f}% | {doc(TASKS[t].make)} |" for t in d['tasks'] if t in src.index]
+    md += [f"| {t} | {src.loc[t, 'source']} | {100*src.loc[t, 'source_accuracy']:.1f}%{'' if src.loc[t, 'reproduced'] else ' (a second pretraining)'} | "
+           f"{doc(TASKS[t].make)} |" for t in d['tasks'] if t in src.index]
     return md if len(md) > 2 else []
+
+def ratio_or_optimizer(d, rows) -> list:
+    """Where an LR-free optimizer beats `fine_tune`: the grid's best cell at fastai's `lr_mult=100` and at one LR for every group (`lr_mult=1`,
+    what the LR-free recipes run), against each LR-free run: the ratio's share of the gap and the optimizer's and schedule's"""
+    ts = [t for t in d['tasks'] if t in TRANSFER and TASKS[t].lr_mults]
+    free = [n for n in RUN_NAMES if n in LR_FREE]
+    if not ts: return []
+    md = ["| task | best `fine_tune`, lr_mult=100 | best `fine_tune`, lr_mult=1 | " + " | ".join(free) + " |", "|---|---|---|" + "---|"*len(free)]
+    for t in ts:
+        c = d['cells'].loc[t]['mean']
+        run = rows[(rows.task == t) & (rows.val_order == ORDERS[0])].groupby('name').accuracy.mean()
+        cell = lambda m: f"{100*c.loc[m].max():.1f}" if m in c.index.get_level_values(0) else ''
+        md.append(f"| {t} | {cell(100.)} | {cell(1.)} | " + " | ".join(f"{100*run[n]:.1f}" if n in run else '' for n in free) + " |")
+    return md
 
 def every_reading(d, rows, order='class') -> list:
     "Every reading of every range test, from scratch, validation in `order` (a collapsed section of the report)"
@@ -509,6 +527,10 @@ def report(d, rows) -> str:
     two = grid_2d(d)
     if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both: the regrets above count from the best cell "
                    "of the whole grid (bold), suggestions are read at `lr_mult=100`, fastai's default.", "", *two, ""]
+    why = ratio_or_optimizer(d, rows)
+    if why: md += ["## LR-free optimizers against `fine_tune`", "", "Mean final accuracy (%) of the best `fine_tune` cell at fastai's ratio and "
+                   "at one LR for every group (the LR-free recipes train every group at one LR: a frozen epoch, then all groups), and of each "
+                   "LR-free run: above the `lr_mult=1` cell, the optimizer or its schedule wins; between the two cells, the ratio does.", "", *why, ""]
     md += [*every_reading(d, rows), *bn_lines(d), *_clr_lines(d), "", *loto(d)]
     left = [t for t in TASKS if t not in d['tasks']]
     if left: md += ["", f"Not scored (grid or range tests incomplete when this report was written): {', '.join(left)}."]

@@ -76,16 +76,19 @@ def _cached(name, pretrain) -> dict:
         CACHE.mkdir(exist_ok=True)
         print(f"pretraining {name} (once; cached in {f})", flush=True)
         state,acc = pretrain()
-        if old is not None and not _same_state(old.get('encoder', old), state.get('encoder', state)): print(f"{name}: pretrained weights differ from the old cache")
-        torch.save(dict(state=state, source_accuracy=acc), f)
+        same = old is None or _same_state(old.get('encoder', old), state.get('encoder', state))
+        # where pretraining again does not give the cached weights, the tasks keep those (their results were computed with them)
+        torch.save(dict(state=state if same else old, source_accuracy=acc, reproduced=same), f)
     return torch.load(f, weights_only=False)
 
 def _same_state(a, b) -> bool: return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
-def source_accuracy(task) -> float:  # SOURCES (below TASKS): transfer task -> (cache name, pretraining function, source task in words)
-    "Accuracy of the task's backbone on its own source task (validation set of the source), pretraining it if not cached"
+def source_accuracy(task) -> tuple:  # SOURCES (below TASKS): transfer task -> (cache name, pretraining function, source task in words)
+    """Accuracy of the task's backbone on its own source task (its validation set), pretraining it if not cached, and whether that
+    pretraining gave the cached weights (False: the accuracy is of a second pretraining, same recipe and seed)"""
     name,pretrain,_ = SOURCES[task]
-    return float(_cached(name, pretrain)['source_accuracy'])
+    c = _cached(name, pretrain)
+    return float(c['source_accuracy']),bool(c.get('reproduced', True))
 
 def _pretrain_mnist1d():
     learn = mnist1d_split_learner((0, 1, 2, 3, 4), 0)  # what `mnist1d_pretrained_body()` trains, with its accuracy read
