@@ -205,8 +205,7 @@ def sources(tasks=None):
     done = _done(SOURCES_CSV, ['task'])
     for t in tasks or TRANSFER:
         if (t,) in done or t not in SOURCES: continue
-        acc,same = source_accuracy(t)
-        _append(SOURCES_CSV, dict(task=t, source=SOURCES[t][2], source_accuracy=acc, reproduced=same))
+        _append(SOURCES_CSV, dict(task=t, source=SOURCES[t][2], source_accuracy=source_accuracy(t)))
 
 def cost(tasks=None):
     "Seconds of each range test on every task (seed 0, fresh learners): cost.csv"
@@ -399,8 +398,7 @@ def transfer_tasks(d) -> list:
     src = pd.read_csv(SOURCES_CSV).set_index('task')
     doc = lambda f: (getattr(f, 'func', f).__doc__ or '').strip()
     md = ["| task | backbone pretrained on | its accuracy there | the task's learner |", "|---|---|---|---|"]
-    md += [f"| {t} | {src.loc[t, 'source']} | {100*src.loc[t, 'source_accuracy']:.1f}%{'' if src.loc[t, 'reproduced'] else ' (a second pretraining)'} | "
-           f"{doc(TASKS[t].make)} |" for t in d['tasks'] if t in src.index]
+    md += [f"| {t} | {src.loc[t, 'source']} | {100*src.loc[t, 'source_accuracy']:.1f}% | {doc(TASKS[t].make)} |" for t in d['tasks'] if t in src.index]
     return md if len(md) > 2 else []
 
 def ratio_or_optimizer(d, rows) -> list:

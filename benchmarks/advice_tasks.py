@@ -71,28 +71,20 @@ def vision_xresnet_learner(seed):
 def _cached(name, pretrain) -> dict:
     "What `pretrain()` returns, `(state, source_accuracy)`, computed once and kept in `CACHE/name.pt` as a dict with those keys"
     f = CACHE/f'{name}.pt'
-    old = torch.load(f, weights_only=False) if f.exists() else None
-    if old is None or 'source_accuracy' not in old:  # a cache from before source accuracies were kept: pretrained again (seed 0, same weights)
+    if not f.exists():
         CACHE.mkdir(exist_ok=True)
         print(f"pretraining {name} (once; cached in {f})", flush=True)
         state,acc = pretrain()
-        same = old is None or _same_state(old.get('encoder', old), state.get('encoder', state))
-        # where pretraining again does not give the cached weights, the tasks keep those (their results were computed with them)
-        torch.save(dict(state=state if same else old, source_accuracy=acc, reproduced=same), f)
+        torch.save(dict(state=state, source_accuracy=acc), f)
     return torch.load(f, weights_only=False)
 
-def _same_state(a, b) -> bool: return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
-
-def source_accuracy(task) -> tuple:  # SOURCES (below TASKS): transfer task -> (cache name, pretraining function, source task in words)
-    """Accuracy of the task's backbone on its own source task (its validation set), pretraining it if not cached, and whether that
-    pretraining gave the cached weights (False: the accuracy is of a second pretraining, same recipe and seed)"""
+def source_accuracy(task) -> float:  # SOURCES (below TASKS): transfer task -> (cache name, pretraining function, source task in words)
+    "Accuracy of the task's backbone on its own source task (its validation set), pretraining it if not cached"
     name,pretrain,_ = SOURCES[task]
-    c = _cached(name, pretrain)
-    return float(c['source_accuracy']),bool(c.get('reproduced', True))
+    return float(_cached(name, pretrain)['source_accuracy'])
 
 def _pretrain_mnist1d():
-    learn = mnist1d_split_learner((0, 1, 2, 3, 4), 0)  # what `mnist1d_pretrained_body()` trains, with its accuracy read
-    with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(10, 1e-2)
+    learn = mnist1d_pretrained_learner()
     return learn.model[0].state_dict(),float(learn.validate()[1])
 
 def mnist1d_transfer(seed):
@@ -144,9 +136,7 @@ def vision_transfer_learner(seed):
 # ---- transfer on real scans: scikit-learn's handwritten digits as image folders, backbones of three families pretrained on 0-4 ----
 
 def _save_pngs(d:Path, ims):
-    from PIL import Image
-    d.mkdir(parents=True, exist_ok=True)
-    for i,im in enumerate(ims): Image.fromarray((im[0]*255).astype(np.uint8)).save(d/f'{i:04d}.png')
+    for i,im in enumerate(ims): save_png(d/f'{i:04d}.png', im)
 
 def digits_split_folder(path, classes, n_per_class=None, seed=0) -> Path:
     """The digits `classes` (scikit-learn's 8x8 scans) as PNGs in `path/train/<d>/`, `n_per_class` of each (drawn with `seed`; all when None),

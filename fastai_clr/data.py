@@ -17,8 +17,9 @@ from fastai.torch_core import params
 
 # %% auto #0
 __all__ = ['mnist1d_arrays', 'TensorPairs', 'TensorData', 'TensorBatchDL', 'seeded_dls', 'mnist1d_dls', 'mnist1d_cnn',
-           'mnist1d_learner', 'mnist1d_split_learner', 'mnist1d_pretrained_body', 'mnist1d_transfer_learner',
-           'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner', 'digits_folder']
+           'mnist1d_learner', 'mnist1d_split_learner', 'mnist1d_pretrained_learner', 'mnist1d_pretrained_body',
+           'mnist1d_transfer_learner', 'digits_arrays', 'digits_dls', 'digits_cnn', 'digits_learner', 'save_png',
+           'digits_folder']
 
 # %% ../nbs/01_data.ipynb #590f7427
 @functools.lru_cache(maxsize=4)
@@ -109,11 +110,15 @@ def mnist1d_split_learner(classes, # the MNIST-1D digits to keep, relabelled 0..
     return Learner(dls, nn.Sequential(m[:4], m[4:]), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
                    splitter=lambda m: [params(m[0]), params(m[1])])
 
-def mnist1d_pretrained_body(epochs:int=10, lr:float=1e-2) -> dict:
-    "State dict of `mnist1d_cnn`'s convolutions after `fit_one_cycle(epochs, lr)` on MNIST-1D digits 0-4 (seed 0): the source task"
+def mnist1d_pretrained_learner(epochs:int=10, lr:float=1e-2) -> Learner:
+    "`mnist1d_split_learner` on MNIST-1D digits 0-4 (seed 0), the source task, after `fit_one_cycle(epochs, lr)`"
     learn = mnist1d_split_learner((0, 1, 2, 3, 4), 0)
     with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, lr)
-    return learn.model[0].state_dict()
+    return learn
+
+def mnist1d_pretrained_body(epochs:int=10, lr:float=1e-2) -> dict:
+    "State dict of `mnist1d_cnn`'s convolutions pretrained on digits 0-4 (`mnist1d_pretrained_learner`)"
+    return mnist1d_pretrained_learner(epochs, lr).model[0].state_dict()
 
 def mnist1d_transfer_learner(body:dict, # from `mnist1d_pretrained_body`
                              seed:int=42, n_train:int=1000, bs:int=64) -> Learner:
@@ -150,15 +155,18 @@ def digits_learner(seed:int=42, bs:int=64, nf:int=16, **kwargs) -> Learner:
     return Learner(dls, digits_cnn(nf), loss_func=kwargs.pop('loss_func', CrossEntropyLossFlat()), metrics=accuracy, **kwargs)
 
 # %% ../nbs/01_data.ipynb #b4908d41
+def save_png(fname, im):
+    "Save the image `im` (`(1, h, w)`, values in [0, 1], as `digits_arrays` gives them) as a grayscale PNG `fname`, making its folder"
+    from PIL import Image
+    Path(fname).parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((im[0]*255).astype(np.uint8)).save(fname)
+
 def digits_folder(path) -> Path:
     "scikit-learn digits as PNG files in `path/train/<digit>/` and `path/valid/<digit>/` (written unless there); returns `path`"
-    from PIL import Image
     path = Path(path)
     if (path/'valid').exists(): return path
     x,y,xv,yv = digits_arrays()
     for split,(a,b) in dict(train=(x, y), valid=(xv, yv)).items():
-        for i,(im,k) in enumerate(zip(a, b)):
-            (path/split/str(k)).mkdir(parents=True, exist_ok=True)
-            Image.fromarray((im[0]*255).astype(np.uint8)).save(path/split/str(k)/f'{i:04d}.png')
+        for i,(im,k) in enumerate(zip(a, b)): save_png(path/split/str(k)/f'{i:04d}.png', im)
     return path
 
