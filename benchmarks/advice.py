@@ -24,6 +24,9 @@ RESULTS = HERE/'results'/'advice'  # cached runs (CSV) and plots; the report is 
 GRID_CSV,SUGG_CSV,CURVES_CSV,CLR_CSV = RESULTS/'grid.csv',RESULTS/'suggestions.csv',RESULTS/'curves.csv',RESULTS/'clr.csv'
 BN_CSV = RESULTS/'curves_bn_running.csv'  # lr_find2(bn_stats='running'), to decide the probe's batch-norm mode
 RUNS_CSV,COST_CSV,SOURCES_CSV = RESULTS/'runs.csv',RESULTS/'cost.csv',RESULTS/'sources.csv'
+SF_GRID_CSV = RESULTS/'sf_grid.csv'  # schedule-free AdamW's fine-tuning recipe over each transfer task's LRs
+SF = 'schedule-free AdamW'
+SF_CHOICES_CSV = RESULTS/'fine_tune_sf.csv'  # the LR each `fine_tune_sf` run chose and the range test's `lr_max`
 CHOICES_CSV,CHOICES_CURVES_CSV = RESULTS/'fine_tune2.csv',RESULTS/'fine_tune2_curves.csv'  # what each `fine_tune2` run chose, its range tests
 ORDERS = ('class', 'shuffled')  # validation orders of the range tests; the headline is the class order users get from folders
 FASTAI_FUNCS = (valley, slide, steep, minimum)
@@ -36,19 +39,30 @@ class Contender:
     an LR-free optimizer or a recipe that picks its own LRs) scored by its accuracy; `reads_validation`: the validation order can move it"""
     test:str; reads_validation:bool=False; transfer_only:bool=False
 
+def unfrozen_epochs(t) -> int:
+    "The epochs after the frozen one that give a fine-tuning call the task's epochs in all (ULMFiT's five stages: one frozen, then four)"
+    return TASKS[t].epochs if TASKS[t].fit is fine_tune else TASKS[t].epochs - 1
+
 def _fine_tune2(learn, t, seed):
-    "`fine_tune2` for the task's epochs in all (ULMFiT's five stages: one frozen epoch, then four); what it chose goes to `CHOICES_CSV`"
-    task = TASKS[t]
-    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(task.epochs if task.fit is fine_tune else task.epochs - 1)
+    "`fine_tune2` for the task's epochs in all; what it chose goes to `CHOICES_CSV`"
+    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(unfrozen_epochs(t))
     acc = float(learn.recorder.values[-1][-1])
     _append(CHOICES_CSV, dict(task=t, seed=seed, head_lr=ch.head_lr, lr_max=ch.lr_max, lr_mult=ch.lr_mult, accuracy=acc))
     for name,res in {'frozen': ch.head_test, **{f'lr_mult={m:g}': r for m,r in ch.unfrozen_tests.items()}}.items():
         if res is not None: _record_curves(t, seed, name, res, CHOICES_CURVES_CSV)  # `val_order` holds the test's name
     return acc
 
+def _fine_tune_sf(learn, t, seed):
+    "`fine_tune_sf` for the task's epochs in all; the LR it chose and the test's `lr_max` go to `SF_CHOICES_CSV`"
+    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune_sf(unfrozen_epochs(t))
+    acc = float(learn.recorder.values[-1][-1])
+    _append(SF_CHOICES_CSV, dict(task=t, seed=seed, lr=ch.lr, lr_max=ch.lr_max, accuracy=acc))
+    return acc
+
 CONTENDERS = {
     'lr_find2 lr_max': Contender('lr_find2', reads_validation=True),
     'lr_find2 fine_tune2': Contender('run', reads_validation=True, transfer_only=True),
+    'lr_find2 fine_tune_sf': Contender('run', reads_validation=True, transfer_only=True),
     **{f'fastai {f.__name__}': Contender('fastai') for f in FASTAI_FUNCS},
     "fastai's default LR": Contender('none'),  # `default_lr`: no range test at all
     'torch-lr-finder steepest': Contender('torch-lr-finder'),
@@ -180,7 +194,8 @@ def clr(tasks=None):
 
 def run_once(name, learn, t, seed) -> float:
     "Final accuracy of run contender `name` trained on `learn` (task `t`): an LR-free optimizer by its recipe, or a recipe of this package"
-    acc = _fine_tune2(learn, t, seed) if name == 'lr_find2 fine_tune2' else train_lr_free(learn, name, TASKS[t].epochs, TASKS[t].transfer)
+    ours = {'lr_find2 fine_tune2': _fine_tune2, 'lr_find2 fine_tune_sf': _fine_tune_sf}
+    acc = ours[name](learn, t, seed) if name in ours else train_lr_free(learn, name, TASKS[t].epochs, TASKS[t].transfer)
     return acc if math.isfinite(acc) else 0.
 
 def runs(tasks=None, names=None):
@@ -199,6 +214,20 @@ def runs(tasks=None, names=None):
                 acc = run_once(n, learn, t, s)
                 _append(RUNS_CSV, dict(task=t, seed=s, contender=n, accuracy=acc, seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} {n}: {acc:.4f}", flush=True)
+
+def sf_grid(tasks=None):
+    "Final accuracy of schedule-free AdamW's fine-tuning recipe (frozen epoch, then unfrozen, one LR for all groups) at each transfer task's LRs: sf_grid.csv"
+    done = _done(SF_GRID_CSV, ['task', 'seed', 'lr'])
+    for t in tasks or TRANSFER:
+        task = TASKS[t]
+        for s in task.seeds:
+            for lr in task.lrs:
+                if (t, str(s), str(float(lr))) in done: continue
+                learn = task.make(s)
+                t0 = time.perf_counter()
+                acc = train_lr_free(learn, SF, task.epochs, transfer=True, lr=lr)
+                _append(SF_GRID_CSV, dict(task=t, seed=s, lr=float(lr), accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
+                print(f"{t} seed {s} lr {lr:g} {SF}: {acc:.4f}", flush=True)
 
 def sources(tasks=None):
     "Each transfer task's backbone: what it was pretrained on and its accuracy there (pretraining it if not cached): sources.csv"
@@ -415,6 +444,22 @@ def ratio_or_optimizer(d, rows) -> list:
         md.append(f"| {t} | {cell(100.)} | {cell(1.)} | " + " | ".join(f"{100*run[n]:.1f}" if n in run else '' for n in free) + " |")
     return md
 
+def schedule_free_line(d) -> list:
+    """Schedule-free AdamW's fine-tuning recipe over each transfer task's LRs (`sf_grid.csv`): its best LR against the best `fine_tune` cell, and
+    where its default LR, `fine_tune_sf`'s LR (the mean LR of the one-cycle its range test advises) and that test's `lr_max` land on the line"""
+    if not SF_GRID_CSV.exists() or not SF_CHOICES_CSV.exists(): return []
+    g,ch = pd.read_csv(SF_GRID_CSV),pd.read_csv(SF_CHOICES_CSV)
+    md = ["| task | best LR | its accuracy | best `fine_tune` cell | at the default 2.5e-3 | `fine_tune_sf`'s LR (median) | there, on the line | "
+          "at the test's `lr_max` | `fine_tune_sf` runs |", "|---|---|---|---|---|---|---|---|---|"]
+    for t in [t for t in d['tasks'] if t in TRANSFER]:
+        line = g[g.task == t].groupby('lr').accuracy.agg(['mean', 'count'])
+        c = ch[ch.task == t]
+        if len(line) < len(TASKS[t].lrs) or line['count'].min() < len(seeds_of(t)) or len(c) < len(seeds_of(t)): continue
+        at = lambda lrs: 100*np.mean(np.interp(np.log10(np.asarray(lrs, float)), np.log10(line.index.values), line['mean'].values))
+        md.append(f"| {t} | {line['mean'].idxmax():g} | {100*line['mean'].max():.1f} | {100*d['best'][t]:.1f} | {at([LR_FREE[SF][2]]):.1f} | "
+                  f"{c.lr.median():.2g} | {at(c.lr):.1f} | {at(c.lr_max.fillna(defaults.lr)):.1f} | {100*c.accuracy.mean():.1f} |")
+    return md if len(md) > 2 else []
+
 def every_reading(d, rows, order='class') -> list:
     "Every reading of every range test, from scratch, validation in `order` (a collapsed section of the report)"
     ts = [t for g,ts in _groups(d) if g == 'from scratch' for t in ts]
@@ -529,6 +574,11 @@ def report(d, rows) -> str:
     if why: md += ["## LR-free optimizers against `fine_tune`", "", "Mean final accuracy (%) of the best `fine_tune` cell at fastai's ratio and "
                    "at one LR for every group (the LR-free recipes train every group at one LR: a frozen epoch, then all groups), and of each "
                    "LR-free run: above the `lr_mult=1` cell, the optimizer or its schedule wins; between the two cells, the ratio does.", "", *why, ""]
+    sf = schedule_free_line(d)
+    if sf: md += ["## Schedule-free AdamW's LR", "", "Schedule-free AdamW's fine-tuning recipe (a frozen epoch, then every group, one constant LR) over "
+                  "each task's LRs (`sf_grid.csv`, the same seeds; mean final accuracy, %), against the best `fine_tune` cell; where its default LR, "
+                  "`fine_tune_sf`'s LR and its range test's `lr_max` land on that line (log-LR interpolation, averaged over seeds), and "
+                  "`fine_tune_sf`'s own runs (`fine_tune_sf.csv`).", "", *sf, ""]
     md += [*every_reading(d, rows), *bn_lines(d), *_clr_lines(d), "", *loto(d)]
     left = [t for t in TASKS if t not in d['tasks']]
     if left: md += ["", f"Not scored (grid or range tests incomplete when this report was written): {', '.join(left)}."]
@@ -581,7 +631,7 @@ def _plot_contenders(plt, d, rows):
         ax.set_yscale('symlog', linthresh=1); ax.set_ylabel('regret (points; dots: tasks, bar: mean)'); ax.set_title(grp)
     fig.tight_layout(); fig.savefig(RESULTS/'contenders.png', dpi=90)
 
-STEPS = dict(grid=grid, suggest=suggest, bn_running=bn_running, clr=clr, runs=runs, cost=cost, sources=sources)
+STEPS = dict(grid=grid, sf_grid=sf_grid, suggest=suggest, bn_running=bn_running, clr=clr, runs=runs, cost=cost, sources=sources)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__)

@@ -87,9 +87,10 @@ def missing() -> dict:
     need = {n: pkg for n,(pkg,*_) in LR_FREE.items()} | {'lightning suggestion': 'lightning', 'lightning suggestion (log-LR slope)': 'lightning'}
     return {n: p for n,p in need.items() if importlib.util.find_spec(p) is None}
 
-def train_lr_free(learn, name, epochs, transfer=False):
-    "Train `learn` (frozen when `transfer`) with LR-free contender `name` by its recipe; returns the final validation accuracy"
-    _,opt_func,lr,scratch,tune = LR_FREE[name]
+def train_lr_free(learn, name, epochs, transfer=False, lr=None):
+    "Train `learn` (frozen when `transfer`) with LR-free contender `name` by its recipe, at `lr` (default: its own); returns the final validation accuracy"
+    _,opt_func,lr_default,scratch,tune = LR_FREE[name]
+    lr = lr_default if lr is None else lr
     learn.opt_func,learn.opt = opt_func,None  # a transfer learner arrives frozen with fastai's Adam already made
     if transfer: learn.freeze()
     with learn.no_logging(), learn.no_bar(): (tune if transfer else scratch)(learn, epochs, lr)

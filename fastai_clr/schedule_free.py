@@ -11,15 +11,26 @@ from fastai.callback.core import Callback
 from .checks import check_real
 from .events import HandledEventsOnly
 from .batchnorm import recompute_bn_stats_, bn_layers
+from fastai.optimizer import OptimWrapper
 
 # %% auto #0
-__all__ = ['schedule_free_optimizer', 'ScheduleFreeCallback']
+__all__ = ['schedule_free_optimizer', 'require_schedulefree', 'schedule_free_adamw', 'ScheduleFreeCallback']
 
 # %% ../nbs/12_schedule_free.ipynb #d46d5879
 def schedule_free_optimizer(learn):
     "The torch optimizer inside `learn.opt` if it is schedule-free (has `train()` and `eval()`), else `None`"
     opt = getattr(learn.opt, 'opt', learn.opt)  # fastai's `OptimWrapper` holds the torch optimizer in `.opt`
     return opt if callable(getattr(opt, 'train', None)) and callable(getattr(opt, 'eval', None)) else None
+
+def require_schedulefree():
+    "The `schedulefree` package, or an `ImportError` that says how to install it"
+    try: import schedulefree
+    except ImportError as e: raise ImportError("schedule-free AdamW needs the `schedulefree` package: pip install schedulefree") from e
+    return schedulefree
+
+def schedule_free_adamw(params, **hypers):
+    "A fastai `opt_func`: schedule-free AdamW (`schedulefree.AdamWScheduleFree`) in fastai's `OptimWrapper`"
+    return OptimWrapper(params, opt=require_schedulefree().AdamWScheduleFree, **hypers)
 
 class ScheduleFreeCallback(HandledEventsOnly, Callback):
     "A schedule-free optimizer's `train()` before training, `eval()` before validation and after the fit, batch norm recomputed there"
@@ -32,7 +43,7 @@ class ScheduleFreeCallback(HandledEventsOnly, Callback):
         self.sf_opt = schedule_free_optimizer(self.learn)
         if self.sf_opt is None:
             raise TypeError(f"ScheduleFreeCallback needs a schedule-free optimizer (one with `train()` and `eval()`, e.g. "
-                            f"`opt_func=partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)`), "
+                            f"`opt_func=schedule_free_adamw`), "
                             f"got {type(getattr(self.learn.opt, 'opt', self.learn.opt)).__name__}")
         self.bns = bn_layers(self.learn.model)
         self.batches = deque(maxlen=self.n_bn_batches)
