@@ -1,4 +1,4 @@
-"""fastai's `fine_tune` with both of its LRs read off range tests: the head's from `lr_find2` on the frozen learner, every group's from a discriminative `lr_find2` on the unfrozen one.
+"""Fine-tune a pretrained model at LRs read off range tests: `fine_tune_sf`, schedule-free AdamW at one LR from one test on the unfrozen learner, and `fine_tune2`, fastai's `fine_tune` with its head's LR, body's LR and their ratio from three.
 
 Docs: https://fastai-clr.github.io/fastai_clr/fine_tune.html.md"""
 
@@ -20,7 +20,48 @@ from .lr_find2 import LRFind2Result
 from .schedule_free import ScheduleFreeCallback, schedule_free_adamw, require_schedulefree
 
 # %% auto #0
-__all__ = ['FineTuneChoices', 'best_val_loss', 'one_cycle_mean_lr', 'ScheduleFreeChoice']
+__all__ = ['one_cycle_mean_lr', 'ScheduleFreeChoice', 'FineTuneChoices', 'best_val_loss']
+
+# %% ../nbs/13_fine_tune.ipynb #2a8c2935
+def one_cycle_mean_lr(lr_max:float, pct_start:float=0.25, div:float=25., div_final:float=1e5) -> float:
+    "The mean LR of `fit_one_cycle` peaking at `lr_max`: each of its cosine halves averages its two ends"
+    return lr_max*(pct_start*(1/div + 1) + (1-pct_start)*(1 + 1/div_final))/2
+
+@dataclass
+class ScheduleFreeChoice:
+    "What `fine_tune_sf` chose: the one LR of every group, the unfrozen range test's `lr_max` it comes from, and that test"
+    lr:float; lr_max:float|None; test:LRFind2Result
+    def __repr__(self):
+        src = 'none: defaults.lr' if self.lr_max is None else f'{self.lr_max:.3g}'
+        return f"ScheduleFreeChoice(lr={self.lr:.3g}, one_cycle_mean_lr of lr_max={src})"
+
+
+# %% ../nbs/13_fine_tune.ipynb #92a59f90
+@patch
+@delegates(Learner.fit)
+def fine_tune_sf(self:Learner,
+                 epochs:int, # epochs with every group training
+                 freeze_epochs:int=1, # epochs with the body frozen, first
+                 num_it:int=100, # steps of the range test
+                 cbs=None, # callbacks for both fits, beside `ScheduleFreeCallback`
+                 **kwargs) -> ScheduleFreeChoice:
+    "Schedule-free AdamW at one LR for every group, the mean LR of the one-cycle `lr_find2` advises on the unfrozen learner"
+    check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
+    check_real('num_it', num_it, 2, integer=True); require_schedulefree()
+    self.unfreeze()
+    test = self.lr_find2(num_it=num_it, show_plot=False).result  # restores the learner
+    lr_max = test.suggestions.lr_max
+    self.fine_tune_sf_choice = ScheduleFreeChoice(one_cycle_mean_lr(ifnone(lr_max, defaults.lr)), lr_max, test)
+    opt_func,lr = self.opt_func,self.fine_tune_sf_choice.lr
+    self.opt_func,self.opt = schedule_free_adamw,None
+    try:
+        for frozen,n in ((True, freeze_epochs), (False, epochs)):
+            if not n: continue
+            self.freeze() if frozen else self.unfreeze()
+            self.fit(n, lr, cbs=[ScheduleFreeCallback(), *L(cbs)], **kwargs)
+    finally: self.opt_func,self.opt = opt_func,None  # the next fit makes the learner's own optimizer
+    return self.fine_tune_sf_choice
+
 
 # %% ../nbs/13_fine_tune.ipynb #2a753da7
 @dataclass
@@ -65,44 +106,3 @@ def fine_tune2(self:Learner,
     self.fine_tune2_choices = FineTuneChoices(head_lr, lr, m, head, tests)
     self.fit_one_cycle(epochs, slice(lr/m, lr), pct_start=pct_start, div=div, **kwargs)
     return self.fine_tune2_choices
-
-# %% ../nbs/13_fine_tune.ipynb #2a8c2935
-def one_cycle_mean_lr(lr_max:float, pct_start:float=0.25, div:float=25., div_final:float=1e5) -> float:
-    "The mean LR of `fit_one_cycle` peaking at `lr_max`: each of its cosine halves averages its two ends"
-    return lr_max*(pct_start*(1/div + 1) + (1-pct_start)*(1 + 1/div_final))/2
-
-@dataclass
-class ScheduleFreeChoice:
-    "What `fine_tune_sf` chose: the one LR of every group, the unfrozen range test's `lr_max` it comes from, and that test"
-    lr:float; lr_max:float|None; test:LRFind2Result
-    def __repr__(self):
-        src = 'none: defaults.lr' if self.lr_max is None else f'{self.lr_max:.3g}'
-        return f"ScheduleFreeChoice(lr={self.lr:.3g}, one_cycle_mean_lr of lr_max={src})"
-
-
-# %% ../nbs/13_fine_tune.ipynb #92a59f90
-@patch
-@delegates(Learner.fit)
-def fine_tune_sf(self:Learner,
-                 epochs:int, # epochs with every group training
-                 freeze_epochs:int=1, # epochs with the body frozen, first
-                 num_it:int=100, # steps of the range test
-                 cbs=None, # callbacks for both fits, beside `ScheduleFreeCallback`
-                 **kwargs) -> ScheduleFreeChoice:
-    "Schedule-free AdamW at one LR for every group, the mean LR of the one-cycle `lr_find2` advises on the unfrozen learner"
-    check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
-    check_real('num_it', num_it, 2, integer=True); require_schedulefree()
-    self.unfreeze()
-    test = self.lr_find2(num_it=num_it, show_plot=False).result  # restores the learner
-    lr_max = test.suggestions.lr_max
-    self.fine_tune_sf_choice = ScheduleFreeChoice(one_cycle_mean_lr(ifnone(lr_max, defaults.lr)), lr_max, test)
-    opt_func,lr = self.opt_func,self.fine_tune_sf_choice.lr
-    self.opt_func,self.opt = schedule_free_adamw,None
-    try:
-        for frozen,n in ((True, freeze_epochs), (False, epochs)):
-            if not n: continue
-            self.freeze() if frozen else self.unfreeze()
-            self.fit(n, lr, cbs=[ScheduleFreeCallback(), *L(cbs)], **kwargs)
-    finally: self.opt_func,self.opt = opt_func,None  # the next fit makes the learner's own optimizer
-    return self.fine_tune_sf_choice
-

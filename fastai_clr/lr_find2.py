@@ -101,8 +101,8 @@ class LRFind2Result:
         lr,n,f = self.suggestions.lr_max,self.n_groups,self.frozen_idx
         if lr is None: return "no lr_max: the validation loss never improved in this range test"
         if n > 1 and f == n-1:
-            return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the head's LR; learn.fine_tune2(epochs) also measures "
-                    f"the unfrozen groups' LR and ratio")
+            return (f"learn.fine_tune(epochs, base_lr={lr:.2g})  # frozen: the head's LR; learn.fine_tune_sf(epochs) tests the unfrozen "
+                    f"learner and fine-tunes at one LR, lower regret on the benchmark")
         if n > 1 and self.lr_mult:
             return f"learn.fit_one_cycle(epochs, slice({lr/self.lr_mult:.2g}, {lr:.2g}))  # the groups as tested, {self.lr_mult:g}x apart"
         if n > 1 and f > 0:
