@@ -193,3 +193,31 @@ def test_schedule_free_callback(app, cb, tmp_path):
     rec = dict(zip(learn.recorder.metric_names[1:-1], learn.recorder.values[-1]))
     assert np.isclose(learn.validate()[0], rec['valid_loss'], rtol=1e-5)
     assert not any(isinstance(c, ScheduleFreeCallback) for c in learn.cbs)
+
+class _Interrupt(Callback):
+    "Ctrl-C at the second training step"
+    def after_batch(self):
+        if self.training and self.train_iter == 2: raise KeyboardInterrupt()
+
+@pytest.mark.parametrize('app', ['vision', 'text_classifier'])
+def test_fine_tune_sf(app, tmp_path):
+    "fine_tune_sf on a frozen application learner: one unfrozen range test, both fits at its one LR, ends unfrozen at the weights it scored, with the learner's own opt_func"
+    pytest.importorskip('schedulefree')
+    from fastai.basics import defaults
+    learn = zoo(app, tmp_path); learn.freeze()
+    opt_func = learn.opt_func
+    with learn.no_bar(), learn.no_logging(): ch = learn.fine_tune_sf(1, num_it=8)
+    assert ch.test.frozen_idx == 0 and ch.lr == one_cycle_mean_lr(defaults.lr if ch.lr_max is None else ch.lr_max)
+    assert learn.opt is None and learn.opt_func is opt_func and all(p.requires_grad for p in learn.model.parameters())
+    rec = dict(zip(learn.recorder.metric_names[1:-1], learn.recorder.values[-1]))
+    assert np.isclose(learn.validate()[0], rec['valid_loss'], rtol=1e-5)
+    assert not any(isinstance(c, ScheduleFreeCallback) for c in learn.cbs)
+
+def test_fine_tune_sf_interrupted(tmp_path):
+    "Ctrl-C during fine_tune_sf's training: the interrupt reaches the user, and the learner has its own opt_func back"
+    pytest.importorskip('schedulefree')
+    learn = zoo('vision', tmp_path); learn.freeze()
+    opt_func = learn.opt_func
+    with pytest.raises(KeyboardInterrupt), learn.no_bar(), learn.no_logging(): learn.fine_tune_sf(1, num_it=8, cbs=_Interrupt())
+    assert learn.opt is None and learn.opt_func is opt_func
+    assert not any(isinstance(c, (ScheduleFreeCallback, _Interrupt)) for c in learn.cbs)
