@@ -89,11 +89,11 @@ def advised(lr):
 # ---- running: each step appends what is missing to its CSV ----
 
 def read_grid() -> pd.DataFrame:
-    "grid.csv with `lr_mult` filled in: `fine_tune`'s default (100) where a row predates the column, NaN for recipes without one"
+    "grid.csv with `lr_mult` filled in: the recipe's default (`Task.default_mult`) where a row predates the column, NaN for recipes without one"
     g = pd.read_csv(GRID_CSV)
     if 'lr_mult' not in g: g['lr_mult'] = np.nan
-    ft = g.task.map(lambda t: t in TASKS and TASKS[t].fit is fine_tune).astype(bool)
-    g.loc[ft & g.lr_mult.isna(), 'lr_mult'] = 100.
+    default = g.task.map(lambda t: TASKS[t].default_mult if t in TASKS else None).astype(float)
+    g['lr_mult'] = g.lr_mult.fillna(default)
     return g
 
 def grid(tasks=None, n_seeds=None):
@@ -293,7 +293,8 @@ def _complete(stats, t):
 def load() -> dict:
     "What the steps cached: the grid and its per-LR statistics, the tasks scored (grid and range tests complete), range tests, rows"
     g_all = read_grid()
-    g = g_all[g_all.lr_mult.isna() | (g_all.lr_mult == 100)]  # the line suggestions are scored on: each recipe's default lr_mult
+    default = g_all.task.map(lambda t: TASKS[t].default_mult if t in TASKS else None).astype(float)
+    g = g_all[g_all.lr_mult.isna() | (g_all.lr_mult == default)]  # the line suggestions are scored on: each recipe's default lr_mult
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
     curves = pd.read_csv(CURVES_CSV)
     results = range_tests(curves)
@@ -568,8 +569,9 @@ def report(d, rows) -> str:
     if tt: md += ["## Transfer tasks", "", "Every backbone is pretrained here on a source task (seed 0, cached, never downloaded) and fine-tuned frozen-first, "
                   "as `vision_learner` and `text_classifier_learner` give it; the validation set in class order.", "", *tt, ""]
     two = grid_2d(d)
-    if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both: the regrets above count from the best cell "
-                   "of the whole grid (bold), suggestions are read at `lr_mult=100`, fastai's default.", "", *two, ""]
+    if two: md += ["## Fine-tuning's two LRs", "", "`fine_tune(epochs, base_lr, lr_mult)` over both (ULMFiT: its `lr` and the divisor between "
+                   "neighbouring groups, `slice(lr/lr_mult**4, lr)`): the regrets above count from the best cell of the whole grid (bold), "
+                   "suggestions are read at the recipe's default, `fine_tune`'s `lr_mult=100` and ULMFiT's 2.6.", "", *two, ""]
     why = ratio_or_optimizer(d, rows)
     if why: md += ["## LR-free optimizers against `fine_tune`", "", "Mean final accuracy (%) of the best `fine_tune` cell at fastai's ratio and "
                    "at one LR for every group (the LR-free recipes train every group at one LR: a frozen epoch, then all groups), and of each "

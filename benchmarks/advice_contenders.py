@@ -8,7 +8,7 @@ import numpy as np, torch
 from torch import nn
 from fastai.optimizer import OptimWrapper
 from fastai.callback.schedule import ParamScheduler, SchedCos
-from fastai_clr.schedule_free import ScheduleFreeCallback
+from fastai_clr.schedule_free import ScheduleFreeCallback, schedule_free_adamw
 from fastai_clr.smoothing import DebiasedEMA
 
 # ---- range-test readings ----
@@ -78,7 +78,7 @@ def _staged(fit):
 LR_FREE = {
     'Prodigy + cosine': ('prodigyopt', _wrapped('prodigyopt', 'Prodigy'), 1., _cosine, _staged(_cosine)),
     'Prodigy + fit_one_cycle': ('prodigyopt', _wrapped('prodigyopt', 'Prodigy'), 1., _one_cycle, _staged(_one_cycle)),  # Prodigy refuses fine_tune's per-group LRs
-    'schedule-free AdamW': ('schedulefree', _wrapped('schedulefree', 'AdamWScheduleFree'), 2.5e-3, _schedule_free, _staged(_schedule_free)),
+    'schedule-free AdamW': ('schedulefree', schedule_free_adamw, 2.5e-3, _schedule_free, _staged(_schedule_free)),
     'D-Adapt Adam + fit_one_cycle': ('dadaptation', _wrapped('dadaptation', 'DAdaptAdam'), 1., _one_cycle, _staged(_one_cycle)),  # so does D-Adaptation
 }
 

@@ -23,11 +23,12 @@ FT_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)  # fine-tuning LRs sit
 def one_cycle(learn, epochs, lr, **kw): learn.fit_one_cycle(epochs, lr, **kw)
 def fine_tune(learn, epochs, lr, lr_mult=100, **kw): learn.fine_tune(epochs, lr, lr_mult=lr_mult, **kw)
 
-def ulmfit(learn, epochs, lr, **kw):
-    "ULMFiT's gradual unfreezing from the fastai course, scaled by its first `lr`: head, then two, three, all groups with `slice(lr/2.6**4, lr)`"
+def ulmfit(learn, epochs, lr, lr_mult=2.6, **kw):
+    """ULMFiT's gradual unfreezing from the fastai course, scaled by its first `lr`: head, then two, three, all groups with
+    `slice(lr/lr_mult**4, lr)` (`lr_mult`: the per-group divisor, 2.6 in the course)"""
     learn.fit_one_cycle(1, lr, **kw)
-    for n,k in ((-2, 2), (-3, 4)): learn.freeze_to(n); learn.fit_one_cycle(1, slice(lr/k/2.6**4, lr/k), **kw)
-    learn.unfreeze(); learn.fit_one_cycle(epochs-3, slice(lr/20/2.6**4, lr/20), **kw)
+    for n,k in ((-2, 2), (-3, 4)): learn.freeze_to(n); learn.fit_one_cycle(1, slice(lr/k/lr_mult**4, lr/k), **kw)
+    learn.unfreeze(); learn.fit_one_cycle(epochs-3, slice(lr/20/lr_mult**4, lr/20), **kw)
 
 def default_lr(fit) -> float:
     "The LR a user trains at without a range test: `fit_one_cycle`'s `defaults.lr`, `fine_tune`'s `base_lr` (2e-3), the fastai course's 2e-2 for ULMFiT"
@@ -37,10 +38,14 @@ def default_lr(fit) -> float:
 @dataclass
 class Task:
     """One benchmark task: `make(seed)` a fresh learner (frozen for transfer tasks), trained by `fit(learn, epochs, lr)` over the grid `lrs`;
-    `lr_mults`: a second axis for `fine_tune`'s `lr_mult` (its default, 100, is the line suggestions are scored on)"""
+    `lr_mults`: a second axis, `fine_tune`'s `lr_mult` or ULMFiT's per-group divisor (the recipe's default is the line suggestions are scored on)"""
     make:Callable; epochs:int; lrs:tuple; fit:Callable=one_cycle; n_seeds:int=len(SEEDS); transfer:bool=False; lr_mults:tuple=()
     @property
     def seeds(self): return SEEDS[:self.n_seeds]
+    @property
+    def default_mult(self) -> float|None:
+        "The recipe's own `lr_mult`: `fine_tune`'s 100, ULMFiT's 2.6, None for a recipe without one"
+        return {fine_tune: 100., ulmfit: 2.6}.get(self.fit)
 
 def mlp_learner(dls, n_in, width, seed):
     "A fresh learner on `dls` with an MLP that has no batch norm (two hidden layers of `width`)"
@@ -283,7 +288,7 @@ TASKS = {
     'vision_xresnet18': Task(vision_xresnet_learner, 3, LRS[:-2], n_seeds=6),
     'ft_mnist1d_cnn': Task(mnist1d_transfer, 3, FT_LRS + (1., 3.), fine_tune, transfer=True, lr_mults=(1, 10, 100)),
     'ft_vision_resnet18': Task(vision_transfer_learner, 2, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True, lr_mults=(1, 10, 100)),
-    'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True),
+    'ft_text_ulmfit': Task(text_transfer_learner, 5, LRS[1:] + (3.,), ulmfit, n_seeds=8, transfer=True, lr_mults=(1, 2.6, 6)),
     **{f'ft_digits_{a}': Task(partial(digits_transfer_learner, a), 4, FT_LRS[:-1], fine_tune, n_seeds=6, transfer=True, lr_mults=(1, 10, 100))
        for a in ('resnet18', 'xresnet18', 'squeezenet1_1')},
 }

@@ -183,11 +183,9 @@ def test_range_test_keeps_freezing(case, tmp_path):
                                     ('vision', MixUp), ('vision', CutMix), ('vision', SaveModelCallback)])
 def test_schedule_free_callback(app, cb, tmp_path):
     "ScheduleFreeCallback on application learners: trains at y, validates and ends at x with batch norm recomputed there; validate() agrees"
-    schedulefree = pytest.importorskip('schedulefree')
-    from functools import partial
-    from fastai.optimizer import OptimWrapper
+    pytest.importorskip('schedulefree')
     learn = zoo(app, tmp_path, cbs=None if cb is None else [cb()])
-    learn.opt_func = partial(OptimWrapper, opt=schedulefree.AdamWScheduleFree)
+    learn.opt_func = schedule_free_adamw
     with learn.no_bar(), learn.no_logging(): learn.fit(1, 2.5e-3, cbs=ScheduleFreeCallback(n_bn_batches=2))
     assert not any(g['train_mode'] for g in learn.opt.opt.param_groups)
     rec = dict(zip(learn.recorder.metric_names[1:-1], learn.recorder.values[-1]))
