@@ -14,7 +14,7 @@ from fastai.basics import defaults
 from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
-from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, SOURCES, with_valid_order, fine_tune, default_lr, source_accuracy
+from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, SOURCES, with_valid_order, fine_tune, ulmfit, default_lr, source_accuracy
 from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
 
 warnings.filterwarnings('ignore')
@@ -39,13 +39,14 @@ class Contender:
     an LR-free optimizer or a recipe that picks its own LRs) scored by its accuracy; `reads_validation`: the validation order can move it"""
     test:str; reads_validation:bool=False; transfer_only:bool=False
 
-def unfrozen_epochs(t) -> int:
-    "The epochs after the frozen one that give a fine-tuning call the task's epochs in all (ULMFiT's five stages: one frozen, then four)"
-    return TASKS[t].epochs if TASKS[t].fit is fine_tune else TASKS[t].epochs - 1
+def call_epochs(t) -> int:
+    """The `epochs` that give a contender's recipe the task's epochs in all: a fine-tuning recipe (`fine_tune`'s, `fine_tune2`,
+    `fine_tune_sf`, the LR-free ones) adds a frozen epoch to it, which ULMFiT's five stages already count (one frozen, then four)"""
+    return TASKS[t].epochs - 1 if TASKS[t].fit is ulmfit else TASKS[t].epochs
 
 def _fine_tune2(learn, t, seed):
     "`fine_tune2` for the task's epochs in all; what it chose goes to `CHOICES_CSV`"
-    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(unfrozen_epochs(t))
+    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(call_epochs(t))
     acc = float(learn.recorder.values[-1][-1])
     _append(CHOICES_CSV, dict(task=t, seed=seed, head_lr=ch.head_lr, lr_max=ch.lr_max, lr_mult=ch.lr_mult, accuracy=acc))
     for name,res in {'frozen': ch.head_test, **{f'lr_mult={m:g}': r for m,r in ch.unfrozen_tests.items()}}.items():
@@ -54,7 +55,7 @@ def _fine_tune2(learn, t, seed):
 
 def _fine_tune_sf(learn, t, seed):
     "`fine_tune_sf` for the task's epochs in all; the LR it chose and the test's `lr_max` go to `SF_CHOICES_CSV`"
-    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune_sf(unfrozen_epochs(t))
+    with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune_sf(call_epochs(t))
     acc = float(learn.recorder.values[-1][-1])
     _append(SF_CHOICES_CSV, dict(task=t, seed=seed, lr=ch.lr, lr_max=ch.lr_max, accuracy=acc))
     return acc
@@ -195,7 +196,7 @@ def clr(tasks=None):
 def run_once(name, learn, t, seed) -> float:
     "Final accuracy of run contender `name` trained on `learn` (task `t`): an LR-free optimizer by its recipe, or a recipe of this package"
     ours = {'lr_find2 fine_tune2': _fine_tune2, 'lr_find2 fine_tune_sf': _fine_tune_sf}
-    acc = ours[name](learn, t, seed) if name in ours else train_lr_free(learn, name, TASKS[t].epochs, TASKS[t].transfer)
+    acc = ours[name](learn, t, seed) if name in ours else train_lr_free(learn, name, call_epochs(t), TASKS[t].transfer)
     return acc if math.isfinite(acc) else 0.
 
 def runs(tasks=None, names=None):
@@ -225,7 +226,7 @@ def sf_grid(tasks=None):
                 if (t, str(s), str(float(lr))) in done: continue
                 learn = task.make(s)
                 t0 = time.perf_counter()
-                acc = train_lr_free(learn, SF, task.epochs, transfer=True, lr=lr)
+                acc = train_lr_free(learn, SF, call_epochs(t), transfer=True, lr=lr)
                 _append(SF_GRID_CSV, dict(task=t, seed=s, lr=float(lr), accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} lr {lr:g} {SF}: {acc:.4f}", flush=True)
 
