@@ -200,7 +200,7 @@ def run_once(name, learn, t, seed) -> float:
     return acc if math.isfinite(acc) else 0.
 
 def runs(tasks=None, names=None):
-    "Every run contender (LR-free optimizers, `fine_tune2`) on every task and seed it applies to, same epochs: runs.csv"
+    "Every run contender (LR-free optimizers, `fine_tune2`, `fine_tune_sf`) on every task and seed it applies to, same epochs: runs.csv"
     for n,p in missing().items(): print(f"skipping {n}: `{p}` is not installed (pip install -e '.[bench]')", flush=True)
     done = _done(RUNS_CSV, ['task', 'seed', 'contender'])
     for t in tasks or TASKS:
@@ -555,8 +555,8 @@ def report(d, rows) -> str:
            "(class order). A regret below the grid's own noise cannot be told from zero.", "", *how_sure(d, rows), "", "## Each group", "",
            f"Each task's recipe over a grid of LRs ({len(SEEDS)} seeds, fewer where a run is slow: {sizes}; "
            "`results/advice/grid.csv`); every range test run once per seed on a fresh learner, lr_find2's once per validation order "
-           "(`suggestions.csv`, `curves.csv`); every contender that trains (the LR-free optimizers, `fine_tune2`) once per seed with "
-           "the same epochs (`runs.csv`). A suggestion is scored at its LR by log-LR interpolation of the grid's means, clamped at "
+           "(`suggestions.csv`, `curves.csv`); every contender that trains (the LR-free optimizers, `fine_tune2`, `fine_tune_sf`) once per "
+           "seed with the same epochs in all (`runs.csv`). A suggestion is scored at its LR by log-LR interpolation of the grid's means, clamped at "
            "the grid's ends (which understates the regret of suggestions outside it); a range test that gives no `lr_max` is scored "
            "at `defaults.lr`, where `fit_one_cycle(n)` then trains. The 95% interval is the bootstrap of the mean over the group's "
            "tasks. *Extra s per task*: a range test's seconds (seed 0), or a training contender's seconds beyond a grid run's. "
