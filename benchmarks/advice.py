@@ -15,7 +15,7 @@ from fastai.callback.progress import ProgressCallback
 from fastai.callback.schedule import valley, slide, steep, minimum
 from fastai_clr.all import *
 from advice_tasks import TASKS, SCRATCH, TRANSFER, SEEDS, SOURCES, with_valid_order, fine_tune, ulmfit, default_lr, source_accuracy
-from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free
+from advice_contenders import torch_lr_finder, lightning_suggestion, LR_FREE, missing, train_lr_free, final_accuracy
 
 warnings.filterwarnings('ignore')
 defaults.callbacks = [c for c in defaults.callbacks if c is not ProgressCallback]
@@ -47,7 +47,7 @@ def call_epochs(t) -> int:
 def _fine_tune2(learn, t, seed):
     "`fine_tune2` for the task's epochs in all; what it chose goes to `CHOICES_CSV`"
     with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune2(call_epochs(t))
-    acc = float(learn.recorder.values[-1][-1])
+    acc = final_accuracy(learn)
     _append(CHOICES_CSV, dict(task=t, seed=seed, head_lr=ch.head_lr, lr_max=ch.lr_max, lr_mult=ch.lr_mult, accuracy=acc))
     for name,res in {'frozen': ch.head_test, **{f'lr_mult={m:g}': r for m,r in ch.unfrozen_tests.items()}}.items():
         if res is not None: _record_curves(t, seed, name, res, CHOICES_CURVES_CSV)  # `val_order` holds the test's name
@@ -56,7 +56,7 @@ def _fine_tune2(learn, t, seed):
 def _fine_tune_sf(learn, t, seed):
     "`fine_tune_sf` for the task's epochs in all; the LR it chose and the test's `lr_max` go to `SF_CHOICES_CSV`"
     with learn.no_logging(), learn.no_bar(): ch = learn.fine_tune_sf(call_epochs(t))
-    acc = float(learn.recorder.values[-1][-1])
+    acc = final_accuracy(learn)
     _append(SF_CHOICES_CSV, dict(task=t, seed=seed, lr=ch.lr, lr_max=ch.lr_max, accuracy=acc))
     return acc
 
@@ -93,9 +93,12 @@ def read_grid() -> pd.DataFrame:
     "grid.csv with `lr_mult` filled in: the recipe's default (`Task.default_mult`) where a row predates the column, NaN for recipes without one"
     g = pd.read_csv(GRID_CSV)
     if 'lr_mult' not in g: g['lr_mult'] = np.nan
-    default = g.task.map(lambda t: TASKS[t].default_mult if t in TASKS else None).astype(float)
-    g['lr_mult'] = g.lr_mult.fillna(default)
+    g['lr_mult'] = g.lr_mult.fillna(default_mults(g))
     return g
+
+def default_mults(g:pd.DataFrame) -> pd.Series:
+    "Each grid row's recipe default `lr_mult` (`Task.default_mult`; NaN for a recipe without one)"
+    return g.task.map(lambda t: TASKS[t].default_mult if t in TASKS else None).astype(float)
 
 def grid(tasks=None, n_seeds=None):
     "Final accuracy of each task's recipe for every seed (the first `n_seeds`), LR and `lr_mult` (where it sweeps one); rows already there are kept"
@@ -110,8 +113,8 @@ def grid(tasks=None, n_seeds=None):
                     learn = task.make(s)
                     t0 = time.perf_counter()
                     with learn.no_logging(), learn.no_bar(): task.fit(learn, task.epochs, lr, **({} if m is None else dict(lr_mult=m)))
-                    acc = float(learn.recorder.values[-1][-1])
-                    _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc if math.isfinite(acc) else 0.,
+                    acc = final_accuracy(learn)
+                    _append(GRID_CSV, dict(task=t, seed=s, lr=lr, epochs=task.epochs, accuracy=acc,
                                            seconds=time.perf_counter()-t0, lr_mult=np.nan if m is None else m))
                     print(f"{t} seed {s} lr {lr:g}{'' if m is None else f' lr_mult {m:g}'}: {acc:.4f}", flush=True)
 
@@ -189,15 +192,15 @@ def clr(tasks=None):
             learn = TASKS[t].make(s)
             with learn.no_logging(), learn.no_bar():
                 learn.fit_clr(TASKS[t].epochs, sg.clr_base_lr, sg.clr_max_lr, step_size=max(1, TASKS[t].epochs*len(learn.dls.train)//2))
-            acc = float(learn.recorder.values[-1][-1])
-            _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc if math.isfinite(acc) else 0.))
+            acc = final_accuracy(learn)
+            _append(CLR_CSV, dict(task=t, seed=s, base_lr=sg.clr_base_lr, max_lr=sg.clr_max_lr, accuracy=acc))
             print(f"{t} seed {s} fit_clr({sg.clr_base_lr:.2g}, {sg.clr_max_lr:.2g}): {acc:.4f}", flush=True)
+
+OUR_RECIPES = {'lr_find2 fine_tune2': _fine_tune2, 'lr_find2 fine_tune_sf': _fine_tune_sf}  # run contenders that are this package's calls
 
 def run_once(name, learn, t, seed) -> float:
     "Final accuracy of run contender `name` trained on `learn` (task `t`): an LR-free optimizer by its recipe, or a recipe of this package"
-    ours = {'lr_find2 fine_tune2': _fine_tune2, 'lr_find2 fine_tune_sf': _fine_tune_sf}
-    acc = ours[name](learn, t, seed) if name in ours else train_lr_free(learn, name, call_epochs(t), TASKS[t].transfer)
-    return acc if math.isfinite(acc) else 0.
+    return OUR_RECIPES[name](learn, t, seed) if name in OUR_RECIPES else train_lr_free(learn, name, call_epochs(t), TASKS[t].transfer)
 
 def runs(tasks=None, names=None):
     "Every run contender (LR-free optimizers, `fine_tune2`, `fine_tune_sf`) on every task and seed it applies to, same epochs: runs.csv"
@@ -227,7 +230,7 @@ def sf_grid(tasks=None):
                 learn = task.make(s)
                 t0 = time.perf_counter()
                 acc = train_lr_free(learn, SF, call_epochs(t), transfer=True, lr=lr)
-                _append(SF_GRID_CSV, dict(task=t, seed=s, lr=float(lr), accuracy=acc if math.isfinite(acc) else 0., seconds=time.perf_counter()-t0))
+                _append(SF_GRID_CSV, dict(task=t, seed=s, lr=float(lr), accuracy=acc, seconds=time.perf_counter()-t0))
                 print(f"{t} seed {s} lr {lr:g} {SF}: {acc:.4f}", flush=True)
 
 def sources(tasks=None):
@@ -251,11 +254,14 @@ def cost(tasks=None):
 
 # ---- scoring: load what is cached, turn it into regrets, write the report ----
 
+def line_at(line:pd.Series, lr):
+    "A grid line's mean (`line`: LR -> mean accuracy) at `lr` (a number or an array), interpolated in log-LR and clamped at its ends"
+    return np.interp(np.log10(lr), np.log10(line.index.values.astype(float)), line.values)
+
 def _regret_fn(grid_means, best=None):
-    "Regret in points at any LR of one task: the grid's `best` mean (default: the line's) minus the line's mean interpolated in log-LR (clamped at its ends)"
-    x,y = np.log10(grid_means.index.values),grid_means.values
-    top = ifnone(best, y.max())
-    return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(top - np.interp(np.log10(lr), x, y))
+    "Regret in points at any LR of one task: the grid's `best` mean (default: the line's) minus the line's mean at that LR (`line_at`)"
+    top = ifnone(best, grid_means.max())
+    return lambda lr: np.nan if lr is None or not np.isfinite(lr) or lr <= 0 else 100*(top - line_at(grid_means, lr))
 
 def boot_regrets(acc:pd.DataFrame, sugg:dict, n_boot:int=2000, seed:int=0, runs:dict|None=None, acc_all:pd.DataFrame|None=None) -> dict:
     """Bootstrap draws of each suggestion's mean regret on one task (`acc`: seed x LR accuracies; `sugg`: name -> LRs by seed): seeds
@@ -294,8 +300,7 @@ def _complete(stats, t):
 def load() -> dict:
     "What the steps cached: the grid and its per-LR statistics, the tasks scored (grid and range tests complete), range tests, rows"
     g_all = read_grid()
-    default = g_all.task.map(lambda t: TASKS[t].default_mult if t in TASKS else None).astype(float)
-    g = g_all[g_all.lr_mult.isna() | (g_all.lr_mult == default)]  # the line suggestions are scored on: each recipe's default lr_mult
+    g = g_all[g_all.lr_mult.isna() | (g_all.lr_mult == default_mults(g_all))]  # the line suggestions are scored on: each recipe's default lr_mult
     stats = g.groupby(['task', 'lr']).accuracy.agg(['mean', 'std', 'count'])
     curves = pd.read_csv(CURVES_CSV)
     results = range_tests(curves)
@@ -457,7 +462,7 @@ def schedule_free_line(d) -> list:
         line = g[g.task == t].groupby('lr').accuracy.agg(['mean', 'count'])
         c = ch[ch.task == t]
         if len(line) < len(TASKS[t].lrs) or line['count'].min() < len(seeds_of(t)) or len(c) < len(seeds_of(t)): continue
-        at = lambda lrs: 100*np.mean(np.interp(np.log10(np.asarray(lrs, float)), np.log10(line.index.values), line['mean'].values))
+        at = lambda lrs: 100*np.mean(line_at(line['mean'], np.asarray(lrs, float)))
         md.append(f"| {t} | {line['mean'].idxmax():g} | {100*line['mean'].max():.1f} | {100*d['best'][t]:.1f} | {at([LR_FREE[SF][2]]):.1f} | "
                   f"{c.lr.median():.2g} | {at(c.lr):.1f} | {at(c.lr_max.fillna(defaults.lr)):.1f} | {100*c.accuracy.mean():.1f} |")
     return md if len(md) > 2 else []

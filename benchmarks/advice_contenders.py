@@ -4,6 +4,7 @@ finder (a training run each, scored by its final accuracy). Each LR-free contend
 would run it with, from scratch or fine-tuning; a contender whose package is missing is skipped, and `missing()` says so."""
 import importlib.util, math
 from functools import partial
+from fastcore.basics import ifnone
 import numpy as np, torch
 from torch import nn
 from fastai.optimizer import OptimWrapper
@@ -87,12 +88,15 @@ def missing() -> dict:
     need = {n: pkg for n,(pkg,*_) in LR_FREE.items()} | {'lightning suggestion': 'lightning', 'lightning suggestion (log-LR slope)': 'lightning'}
     return {n: p for n,p in need.items() if importlib.util.find_spec(p) is None}
 
+def final_accuracy(learn) -> float:
+    "The last epoch's accuracy (the recorder's last metric), 0 where training diverged to NaN"
+    acc = float(learn.recorder.values[-1][-1])
+    return acc if math.isfinite(acc) else 0.
+
 def train_lr_free(learn, name, epochs, transfer=False, lr=None):
     "Train `learn` (frozen when `transfer`) with LR-free contender `name` by its recipe, at `lr` (default: its own); returns the final validation accuracy"
     _,opt_func,lr_default,scratch,tune = LR_FREE[name]
-    lr = lr_default if lr is None else lr
     learn.opt_func,learn.opt = opt_func,None  # a transfer learner arrives frozen with fastai's Adam already made
     if transfer: learn.freeze()
-    with learn.no_logging(), learn.no_bar(): (tune if transfer else scratch)(learn, epochs, lr)
-    acc = float(learn.recorder.values[-1][-1])
-    return acc if math.isfinite(acc) else 0.
+    with learn.no_logging(), learn.no_bar(): (tune if transfer else scratch)(learn, epochs, ifnone(lr, lr_default))
+    return final_accuracy(learn)
