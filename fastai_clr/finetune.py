@@ -27,6 +27,11 @@ def one_cycle_mean_lr(lr_max:float, pct_start:float=0.25, div:float=25., div_fin
     "The mean LR of `fit_one_cycle` peaking at `lr_max`: each of its cosine halves averages its two ends"
     return lr_max*(pct_start*(1/div + 1) + (1-pct_start)*(1 + 1/div_final))/2
 
+def _check_stages(epochs, freeze_epochs, num_it):
+    "The arguments both fine-tuning calls share: epochs unfrozen and frozen, steps of each range test"
+    check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
+    check_real('num_it', num_it, 2, integer=True)
+
 @dataclass
 class ScheduleFreeChoice:
     "What `fine_tune_sf` chose: the one LR of every group, the unfrozen range test's `lr_max` it comes from, and that test"
@@ -46,8 +51,7 @@ def fine_tune_sf(self:Learner,
                  cbs=None, # callbacks for both fits, beside `ScheduleFreeCallback`
                  **kwargs) -> ScheduleFreeChoice:
     "Schedule-free AdamW at one LR for every group, the mean LR of the one-cycle `lr_find2` advises on the unfrozen learner"
-    check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
-    check_real('num_it', num_it, 2, integer=True); require_schedulefree()
+    _check_stages(epochs, freeze_epochs, num_it); require_schedulefree()
     self.unfreeze()
     test = self.lr_find2(num_it=num_it, show_plot=False).result  # restores the learner
     lr_max = test.suggestions.lr_max
@@ -91,10 +95,10 @@ def fine_tune2(self:Learner,
                num_it:int=100, # steps of each range test
                **kwargs) -> FineTuneChoices:
     "`fine_tune` with the head's LR from `lr_find2` when frozen, every group's from `lr_find2(lr_mult=...)` after the frozen epochs"
-    check_real('epochs', epochs, 1, integer=True); check_real('freeze_epochs', freeze_epochs, 0, integer=True)
+    _check_stages(epochs, freeze_epochs, num_it)
     mults = tuple(float(check_real('lr_mult', m, 1)) for m in (lr_mult if isinstance(lr_mult, (tuple, list)) else (lr_mult,)))
     if not mults: raise ValueError("`lr_mult` must be a number >= 1 or a non-empty tuple of them")
-    check_real('pct_start', pct_start, 0, 1); check_real('div', div, 0, lo_incl=False); check_real('num_it', num_it, 2, integer=True)
+    check_real('pct_start', pct_start, 0, 1); check_real('div', div, 0, lo_incl=False)
     self.freeze()
     head = self.lr_find2(num_it=num_it, show_plot=False).result if freeze_epochs else None
     head_lr = ifnone(head.suggestions.lr_max if head else None, defaults.lr)
