@@ -197,12 +197,13 @@ class _Interrupt(Callback):
     def after_batch(self):
         if self.training and self.train_iter == 2: raise KeyboardInterrupt()
 
-@pytest.mark.parametrize('app', ['vision', 'text_classifier'])
-def test_fine_tune_sf(app, tmp_path):
+@pytest.mark.parametrize('app,cb', [(a, None) for a in ('vision', 'text_classifier', 'segmentation', 'tabular', 'collab')]
+                                   + [('vision', c) for c in (MixUp, CutMix, SaveModelCallback)])
+def test_fine_tune_sf(app, cb, tmp_path):
     "fine_tune_sf on a frozen application learner: one unfrozen range test, both fits at its one LR, ends unfrozen at the weights it scored, with the learner's own opt_func"
     pytest.importorskip('schedulefree')
     from fastai.basics import defaults
-    learn = zoo(app, tmp_path); learn.freeze()
+    learn = zoo(app, tmp_path, cbs=None if cb is None else [cb()]); learn.freeze()
     opt_func = learn.opt_func
     with learn.no_bar(), learn.no_logging(): ch = learn.fine_tune_sf(1, num_it=8)
     assert ch.test.frozen_idx == 0 and ch.lr == one_cycle_mean_lr(defaults.lr if ch.lr_max is None else ch.lr_max)
